@@ -1,0 +1,8 @@
+"""Report and knowledge-base site generator.
+
+``generator.core`` knows nothing of MkDocs: it loads and validates the project (Markdown chapters,
+vignettes with YAML front matter, BibTeX sources), resolves citations and cross-references, and
+renders generated pages. ``generator.mkdocs_plugin`` and ``generator.cli`` are thin glue around it.
+"""
+
+__version__ = "0.1.0"

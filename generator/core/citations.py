@@ -1,0 +1,258 @@
+"""Pandoc-style citations (``[@key]``, ``[see @a, p. 12; @b]``) resolved against BibTeX with pybtex.
+
+Parsing is shared by the source scanner (which validates and records where each citation is) and the
+Markdown renderer (which turns it into a link), so both always agree on what is a citation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pybtex.errors
+from pybtex.database import BibliographyData, Entry, parse_string
+from pybtex.richtext import Text
+from pybtex.scanner import PybtexSyntaxError
+from pybtex.style.formatting import BaseStyle, toplevel
+from pybtex.style.template import field, first_of, href, join, names, optional, sentence, tag
+
+from .diagnostics import Diagnostics, did_you_mean
+from .model import CitationItem, Source, SourceLocation
+
+# A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
+CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n]*?@[^\[\]\n]*?)\](?![\[(:])")
+_KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[A-Za-z0-9_])?"
+_ITEM_RE = re.compile(
+    rf"^\s*(?P<prefix>(?:.*?\s)?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<locator>\s*,.*?)?\s*$", re.S
+)
+
+
+def parse_citation(body: str) -> tuple[CitationItem, ...] | None:
+    """The items of ``[body]``, or None when the brackets are not a citation (e.g. an e-mail)."""
+    items = []
+    for part in body.split(";"):
+        m = _ITEM_RE.match(part)
+        if not m:
+            return None
+        items.append(CitationItem(
+            key=m["key"],
+            prefix=m["prefix"].strip(),
+            locator=(m["locator"] or "").strip().lstrip(",").strip(),
+            suppress_author=bool(m["suppress"]),
+        ))
+    return tuple(items)
+
+
+# --------------------------------------------------------------------------- formatting (pybtex)
+
+class AuthorYearStyle(BaseStyle):
+    """Harvard-like reference list: ``Author (Year) Title. Container. Publisher. URL``."""
+
+    default_sorting_style = "author_year_title"
+
+    def __init__(self) -> None:
+        super().__init__(name_style="lastfirst", abbreviate_names=True)
+
+    def _head(self):
+        who = first_of[
+            optional[names("author", sep=", ", sep2=" and ", last_sep=" and ")],
+            optional[field("organization")],
+            optional[field("institution")],
+        ]
+        return join[who, " (", field("year"), ")"]
+
+    def _web(self):
+        url = field("url", raw=True)
+        return optional[join["Available at: ", href(url)[url]]]
+
+    def get_article_template(self, e):
+        return toplevel[
+            self._head(),
+            sentence[field("title")],
+            sentence[
+                tag("em")[field("journal")],
+                optional[join[field("volume"), optional["(", field("number"), ")"]]],
+                optional[field("pages")],
+            ],
+            self._web(),
+        ]
+
+    def get_book_template(self, e):
+        return toplevel[
+            self._head(),
+            sentence[tag("em")[field("title")]],
+            optional[sentence[join(sep=": ")[field("publisher"), optional[field("address")]]]],
+            self._web(),
+        ]
+
+    def _document(self, e):
+        return toplevel[
+            self._head(),
+            sentence[tag("em")[field("title")]],
+            optional[sentence[first_of[optional[field("institution")], optional[field("publisher")]]]],
+            self._web(),
+        ]
+
+    get_techreport_template = _document
+    get_report_template = _document
+    get_misc_template = _document
+    get_online_template = _document
+
+
+def _last_names(entry: Entry) -> list[str]:
+    people = entry.persons.get("author", [])
+    out = []
+    for person in people:
+        parts = person.prelast_names + person.last_names
+        out.append(_plain(" ".join(str(p) for p in parts)))
+    return out
+
+
+def _plain(latex: str) -> str:
+    """LaTeX field text (braces, accents, \\&) as plain Unicode."""
+    return Text.from_latex(str(latex)).render_as("text")
+
+
+def author_label(entry: Entry) -> str:
+    names_ = _last_names(entry)
+    if not names_:
+        for f in ("organization", "institution", "publisher"):
+            if f in entry.fields:
+                return _plain(entry.fields[f])
+        return _plain(entry.fields.get("title", entry.key))
+    if len(names_) == 1:
+        return names_[0]
+    if len(names_) == 2:
+        return f"{names_[0]} and {names_[1]}"
+    return f"{names_[0]} et al."
+
+
+# --------------------------------------------------------------------------- loading
+
+_ENTRY_START = re.compile(r"^\s*@(?P<type>\w+)\s*[{(]\s*(?P<key>[^,\s]+)\s*,", re.M)
+
+
+def _entry_lines(text: str) -> list[tuple[str, str, int]]:
+    return [(m["type"].lower(), m["key"], text.count("\n", 0, m.start("key")) + 1)
+            for m in _ENTRY_START.finditer(text)]
+
+
+def load_sources(root: Path, bib_dir: str, diags: Diagnostics) -> dict[str, Source]:
+    """Read every ``*.bib`` file under ``bib_dir``; report syntax errors and duplicate keys."""
+    merged: dict[str, tuple[Entry, SourceLocation]] = {}
+    seen_lower: dict[str, SourceLocation] = {}
+    for path in sorted((root / bib_dir).glob("*.bib")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            diags.error(rel, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start}) — save it as UTF-8.",
+                        "file.encoding")
+            continue
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        lines = _entry_lines(text)
+        for etype, key, line in lines:
+            loc = SourceLocation(rel, line)
+            prior = seen_lower.get(key.lower())
+            if etype in ("string", "preamble", "comment"):
+                continue
+            if prior is not None:
+                same = "" if merged.get(key) or key in {k for k in merged} else " (keys differ only in case, which BibTeX treats as the same key)"
+                diags.error(rel, line, f"duplicate BibTeX key '{key}'{same} — first defined at {prior}. "
+                            "Each source needs its own key; remove or rename one.", "bibtex.duplicate-key")
+            else:
+                seen_lower[key.lower()] = loc
+        data = _parse(text, rel, diags)
+        if data is None:
+            continue
+        line_of = {}
+        for _, key, line in lines:
+            line_of.setdefault(key.lower(), line)
+        for key, entry in data.entries.items():
+            if key.lower() in {k.lower() for k in merged}:
+                continue
+            merged[key] = (entry, SourceLocation(rel, line_of.get(key.lower(), 1)))
+    return _format(merged, diags)
+
+
+def _parse(text: str, rel: str, diags: Diagnostics) -> BibliographyData | None:
+    previous = pybtex.errors.strict
+    pybtex.errors.set_strict_mode(False)
+    try:
+        with pybtex.errors.capture() as problems:
+            try:
+                data = parse_string(text, "bibtex")
+            except PybtexSyntaxError as exc:
+                problems.append(exc)
+                data = None
+    finally:
+        pybtex.errors.set_strict_mode(previous)
+    for exc in problems:
+        msg = str(getattr(exc, "args", [exc])[0]) if getattr(exc, "args", None) else str(exc)
+        line = getattr(exc, "lineno", None)
+        if "repeated bibliography entry" in msg:
+            continue  # reported above with both locations
+        if exc.__class__.__name__ == "UndefinedMacro":
+            diags.error(rel, line, f"BibTeX error: {msg} — define it with @string{{name = {{…}}}} or put the "
+                        "value in braces.", "bibtex.undefined-macro")
+        else:
+            diags.error(rel, line, f"BibTeX syntax error: {msg} — check the braces, commas and quotes of "
+                        "this entry.", "bibtex.syntax")
+    return data
+
+
+def _format(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics) -> dict[str, Source]:
+    style = AuthorYearStyle()
+    # Disambiguate equal author-year labels with a, b, … in title order.
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, (entry, _) in entries.items():
+        groups[(author_label(entry), str(entry.fields.get("year", "n.d.")))].append(key)
+    year_label: dict[str, str] = {}
+    for (_, year), keys in groups.items():
+        keys.sort(key=lambda k: str(entries[k][0].fields.get("title", "")).lower())
+        for i, key in enumerate(keys):
+            year_label[key] = year + ("abcdefghijklmnopqrstuvwxyz"[i] if len(keys) > 1 else "")
+    sources = {}
+    for key, (entry, loc) in entries.items():
+        shown = Entry(entry.type, fields=dict(entry.fields), persons=entry.persons)
+        shown.key = key
+        shown.fields["year"] = year_label[key]
+        try:
+            formatted = style.format_entry(key, shown)
+        except Exception as exc:  # pybtex raises FieldIsMissing and friends
+            diags.error(loc.path, loc.line, f"BibTeX entry '{key}' cannot be formatted: {exc} — add the "
+                        "missing field.", "bibtex.incomplete")
+            continue
+        alabel = author_label(entry)
+        sources[key] = Source(
+            key=key,
+            label=f"{alabel} {year_label[key]}",
+            author_label=alabel,
+            year_label=year_label[key],
+            reference_markdown=formatted.text.render_as("markdown").replace("\n", " "),
+            reference_text=formatted.text.render_as("text").replace("\n", " "),
+            url=entry.fields.get("url"),
+            location=loc,
+        )
+    return sources
+
+
+def check_keys(items, known: dict[str, Source], path: str, line: int, diags: Diagnostics) -> None:
+    for item in items:
+        if item.key not in known:
+            diags.error(path, line, f"unknown citation key '{item.key}' — no entry with this key in "
+                        f"references/*.bib.{did_you_mean(item.key, known)}", "citation.unknown-key")
+
+
+def in_text(items, sources: dict[str, Source]) -> list[tuple[CitationItem, str]]:
+    """The visible text of each item: ``prefix Author Year, locator``."""
+    out = []
+    for item in items:
+        src = sources[item.key]
+        who = "" if item.suppress_author else src.author_label + " "
+        text = f"{item.prefix + ' ' if item.prefix else ''}{who}{src.year_label}"
+        if item.locator:
+            text += f", {item.locator}"
+        out.append((item, text))
+    return out

@@ -1,0 +1,123 @@
+"""Strict YAML front matter that keeps line numbers.
+
+MkDocs' own reader swallows YAML errors (the block silently becomes page text). Here a broken block
+is an error with the file and line, duplicate keys are errors, and only plain data is accepted:
+``!!python/…`` tags are rejected, never constructed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostics
+
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Parsed front matter: the data and the line (in the file) of each top-level key."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    line: int = 1  # the line of the opening fence
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+@dataclass(frozen=True)
+class SplitDocument:
+    front_matter: FrontMatter | None
+    body: str
+    body_line: int  # file line number of the body's first line
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"duplicate key '{key}' (first given on line {seen[key].start_mark.line + 1} of the block)",
+                key_node.start_mark,
+            )
+        seen[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def normalise_text(text: str) -> str:
+    """Accept a UTF-8 BOM and CRLF/CR line endings."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split(text: str, path: str, diags: Diagnostics) -> SplitDocument:
+    """Split ``---`` front matter from the body; report YAML problems with file line numbers."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FENCE:
+        return SplitDocument(None, text, 1)
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "..."))
+    except StopIteration:
+        diags.error(path, 1, "front matter is not closed — the opening '---' has no closing '---' "
+                    "line, so the whole file would be read as YAML. Add a '---' line after the last field.",
+                    "frontmatter.unclosed")
+        return SplitDocument(FrontMatter(), "", len(lines) + 1)
+    block = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1:])
+    body_line = end + 2
+    fm = parse_block(block, path, first_line=2, diags=diags)
+    return SplitDocument(fm, body, body_line)
+
+
+def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> FrontMatter:
+    offset = first_line  # file line of the block's first line
+    try:
+        node = yaml.compose(block, Loader=_StrictLoader)
+        data = yaml.load(block, Loader=_StrictLoader) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = offset + mark.line if mark else offset
+        problem = exc.problem or str(exc)
+        hint = _hint(problem, block, mark.line if mark else None)
+        diags.error(path, line, f"front matter is not valid YAML: {problem}{hint}", "frontmatter.yaml")
+        return FrontMatter(line=offset - 1)
+    except yaml.YAMLError as exc:  # pragma: no cover - every YAML error we know is marked
+        diags.error(path, offset, f"front matter is not valid YAML: {exc}", "frontmatter.yaml")
+        return FrontMatter(line=offset - 1)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = type(data).__name__.replace("str", "a string").replace("list", "a list")
+        diags.error(path, offset, f"front matter must be a mapping of 'field: value' lines, not {kind} "
+                    "— each field needs a name, e.g. 'title: Road Safety'.", "frontmatter.not-mapping")
+        return FrontMatter(line=offset - 1)
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = offset + key_node.start_mark.line
+    return FrontMatter({str(k): v for k, v in data.items()}, key_lines, line=offset - 1)
+
+
+def _hint(problem: str, block: str, line: int | None) -> str:
+    if "'\\t'" in problem or "tab" in problem.lower():
+        return " — YAML does not allow tabs for indentation. Indent with spaces."
+    if "could not determine a constructor" in problem:
+        return (" — only plain YAML data is accepted; tags such as '!!python/…' are never executed. "
+                "Remove the tag.")
+    if "duplicate key" in problem:
+        return " — a field may be given once. Remove one of them."
+    if "quoted scalar" in problem or "end of the stream" in problem:
+        return " — a quoted value is not closed. Add the closing quote."
+    return ""

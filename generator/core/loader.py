@@ -1,0 +1,195 @@
+"""Load the project's sources into a :class:`KnowledgeBase`, collecting every problem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import citations as cit
+from .diagnostics import Diagnostics, did_you_mean
+from .frontmatter import FrontMatter, normalise_text, split
+from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
+from .scan import scan
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+AREAS = ("A", "B", "C", "D")
+SERVICES = ("Police Scotland", "SFRS")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+CHAPTER_FIELDS: dict[str, type] = {"description": str}
+VIGNETTE_FIELDS: dict[str, Any] = {
+    "number": str, "title": str, "area": str, "services": list, "partners": list,
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the sources are, relative to the project root."""
+
+    content: str = "content"
+    vignettes: str = "vignettes"
+    references: str = "references"
+
+
+def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[KnowledgeBase, Diagnostics]:
+    root = Path(root)
+    diags = Diagnostics()
+    kb = KnowledgeBase()
+    kb.sources = cit.load_sources(root, layout.references, diags)
+
+    for path in sorted((root / layout.content).rglob("*.md")):
+        page = path.relative_to(root / layout.content).as_posix()
+        _load_document(root, path, page, "chapter", kb, diags)
+    for path in sorted((root / layout.vignettes).glob("*.md")):
+        page = f"vignettes/{path.name}"
+        kind = "chapter" if path.name == "index.md" else "vignette"
+        if page in kb.documents:
+            diags.error(path.relative_to(root).as_posix(), None,
+                        f"page '{page}' is defined twice — also by {kb.documents[page].file}. Remove one.",
+                        "page.duplicate")
+            continue
+        _load_document(root, path, page, kind, kb, diags)
+
+    _check_references(kb, diags)
+    return kb, diags
+
+
+def _read(path: Path, rel: str, diags: Diagnostics) -> str | None:
+    try:
+        return normalise_text(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        diags.error(rel, None, f"is not UTF-8 text (invalid byte at position {exc.start}) — save the file "
+                    "as UTF-8.", "file.encoding")
+        return None
+
+
+def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics) -> None:
+    rel = path.relative_to(root).as_posix()
+    text = _read(path, rel, diags)
+    if text is None:
+        return
+    doc = split(text, rel, diags)
+    fm = doc.front_matter
+    s = scan(doc.body, doc.body_line)
+    for line, what in s.raw_html_lines:
+        diags.error(rel, line, f"'{what}' is not allowed — scripts, event handlers and javascript: URLs "
+                    "would run in readers' browsers; the site never needs them. Remove it.", "markdown.unsafe-html")
+    h1s = [h for h in s.headings if h.level == 1]
+    meta: dict[str, Any] = {}
+
+    if kind == "vignette":
+        vignette = _vignette(rel, page, path.stem, fm, diags)
+        if h1s:
+            diags.error(rel, h1s[0].line, "a vignette has no '# ' heading of its own — its title comes from "
+                        "the front matter ('Vignette N: title'). Make it '## ' or remove it.", "vignette.h1")
+        if vignette is None:
+            return
+        if any(v.number == vignette.number for v in kb.vignettes.values()):
+            other = next(v for v in kb.vignettes.values() if v.number == vignette.number)
+            diags.error(rel, fm.line_of("number") if fm else 1,
+                        f"vignette number '{vignette.number}' is already used by {other.location.path} — "
+                        "each vignette has its own number.", "vignette.duplicate-number")
+        kb.vignettes[vignette.id] = vignette
+        kb.entities[vignette.id] = Entity(vignette.id, vignette.label, page)
+        title = vignette.label
+        meta = {"vignette": vignette.id}
+    else:
+        if fm is not None:
+            _check_fields(rel, fm, CHAPTER_FIELDS, required=(), diags=diags)
+            meta = dict(fm.data)
+        if not h1s:
+            diags.error(rel, doc.body_line, "the page has no title — start it with a '# Title' line.",
+                        "page.no-title")
+            title = path.stem
+        else:
+            title = h1s[0].text
+            for extra in h1s[1:]:
+                diags.error(rel, extra.line, f"second '# ' heading '{extra.text}' — a page has one title "
+                            f"('{title}', line {h1s[0].line}). Make this one '## '.", "page.many-titles")
+        entity_id = f"chapter:{Path(page).with_suffix('').as_posix().replace('/', '-')}"
+        kb.entities[entity_id] = Entity(entity_id, title, page)
+
+    cites = []
+    for n, c in enumerate(s.citations, start=1):
+        cit.check_keys(c.items, kb.sources, rel, c.line, diags)
+        cites.append(Citation(c.items, f"cite-{n}", page, SourceLocation(rel, c.line), c.section))
+    xrefs = tuple(XRef(x.target, x.text, SourceLocation(rel, x.line)) for x in s.xrefs)
+    kb.documents[page] = Document(kind, page, rel, title, doc.body, doc.body_line, s.headings,
+                                  tuple(cites), xrefs, meta)
+
+
+def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: tuple[str, ...],
+                  diags: Diagnostics) -> bool:
+    ok = True
+    for key in fm.data:
+        if key not in schema:
+            diags.error(rel, fm.line_of(key), f"unknown field '{key}' — the fields here are "
+                        f"{', '.join(schema)}.{did_you_mean(key, schema)}", "frontmatter.unknown-field")
+            ok = False
+    for key in required:
+        if key not in fm.data or fm.data[key] in (None, "", []):
+            diags.error(rel, fm.line, f"missing field '{key}' — every vignette needs it.",
+                        "frontmatter.missing-field")
+            ok = False
+    for key, expected in schema.items():
+        value = fm.data.get(key)
+        if value is None:
+            continue
+        if expected is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                diags.error(rel, fm.line_of(key), f"field '{key}' must be a list of names, one '- name' line "
+                            f"each, not {value!r}.", "frontmatter.type")
+                ok = False
+        elif not isinstance(value, expected):
+            diags.error(rel, fm.line_of(key), f"field '{key}' must be text, not {value!r} — put it in quotes.",
+                        "frontmatter.type")
+            ok = False
+    return ok
+
+
+def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Diagnostics) -> Vignette | None:
+    if fm is None:
+        diags.error(rel, 1, "a vignette starts with front matter between '---' lines (number, title, area, "
+                    "services, partners) — none was found.", "vignette.no-front-matter")
+        return None
+    if not _check_fields(rel, fm, VIGNETTE_FIELDS, tuple(VIGNETTE_FIELDS), diags):
+        return None
+    d = fm.data
+    ok = True
+    if not SLUG_RE.match(slug):
+        diags.error(rel, None, f"file name '{slug}' is not a slug — use lower-case words joined by hyphens; it "
+                    "becomes the page's address /vignettes/<slug>/.", "vignette.slug")
+        ok = False
+    if d["number"] not in ROMAN:
+        diags.error(rel, fm.line_of("number"), f"number '{d['number']}' is not a Roman numeral I–X — the report "
+                    f"numbers vignettes I, II, III, IV.{did_you_mean(str(d['number']), ROMAN)}", "vignette.number")
+        ok = False
+    if d["area"] not in AREAS:
+        diags.error(rel, fm.line_of("area"), f"area '{d['area']}' is not a case-study area — the report has "
+                    "areas A, B, C and D.", "vignette.area")
+        ok = False
+    for s in d["services"]:
+        if s not in SERVICES:
+            diags.error(rel, fm.line_of("services"), f"service '{s}' is not one of {', '.join(SERVICES)} — other "
+                        f"organisations go under 'partners'.{did_you_mean(s, SERVICES)}", "vignette.service")
+            ok = False
+    if not ok:
+        return None
+    return Vignette(f"vignette:{slug}", slug, d["number"], d["title"].strip(), d["area"],
+                    tuple(d["services"]), tuple(d["partners"]), page, SourceLocation(rel, fm.line))
+
+
+def _check_references(kb: KnowledgeBase, diags: Diagnostics) -> None:
+    for doc in kb.documents.values():
+        for x in doc.xrefs:
+            if x.target not in kb.entities:
+                diags.error(x.location.path, x.location.line, f"unknown cross-reference '{x.target}' — no "
+                            f"entity has this id.{did_you_mean(x.target, kb.entities)}", "xref.unknown")
+    cited = {i.key for c in kb.citations() for i in c.items}
+    for key, src in kb.sources.items():
+        if key not in cited:
+            diags.warning(src.location.path, src.location.line, f"BibTeX entry '{key}' is never cited — "
+                          "cite it with [@" + key + "] where the report uses it, or remove it.",
+                          "bibtex.uncited")
