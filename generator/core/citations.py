@@ -141,7 +141,7 @@ def _entry_lines(text: str) -> list[tuple[str, str, int]]:
 def load_sources(root: Path, bib_dir: str, diags: Diagnostics) -> dict[str, Source]:
     """Read every ``*.bib`` file under ``bib_dir``; report syntax errors and duplicate keys."""
     merged: dict[str, tuple[Entry, SourceLocation]] = {}
-    seen_lower: dict[str, SourceLocation] = {}
+    seen_lower: dict[str, tuple[SourceLocation, str]] = {}
     for path in sorted((root / bib_dir).glob("*.bib")):
         rel = path.relative_to(root).as_posix()
         try:
@@ -158,11 +158,13 @@ def load_sources(root: Path, bib_dir: str, diags: Diagnostics) -> dict[str, Sour
             if etype in ("string", "preamble", "comment"):
                 continue
             if prior is not None:
-                same = "" if merged.get(key) or key in {k for k in merged} else " (keys differ only in case, which BibTeX treats as the same key)"
-                diags.error(rel, line, f"duplicate BibTeX key '{key}'{same} — first defined at {prior}. "
+                prior_loc, prior_key = prior
+                case = "" if prior_key == key else (
+                    f" (same as '{prior_key}' but for case, which BibTeX does not distinguish)")
+                diags.error(rel, line, f"duplicate BibTeX key '{key}'{case} — first defined at {prior_loc}. "
                             "Each source needs its own key; remove or rename one.", "bibtex.duplicate-key")
             else:
-                seen_lower[key.lower()] = loc
+                seen_lower[key.lower()] = (loc, key)
         data = _parse(text, rel, diags)
         if data is None:
             continue

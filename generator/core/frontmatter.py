@@ -24,6 +24,7 @@ class FrontMatter:
     data: dict[str, Any] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
     line: int = 1  # the line of the opening fence
+    valid: bool = True  # False when the block could not be read (the error is already reported)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -73,7 +74,7 @@ def split(text: str, path: str, diags: Diagnostics) -> SplitDocument:
         diags.error(path, 1, "front matter is not closed — the opening '---' has no closing '---' "
                     "line, so the whole file would be read as YAML. Add a '---' line after the last field.",
                     "frontmatter.unclosed")
-        return SplitDocument(FrontMatter(), "", len(lines) + 1)
+        return SplitDocument(FrontMatter(valid=False), "", len(lines) + 1)
     block = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1:])
     body_line = end + 2
@@ -92,17 +93,17 @@ def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> F
         problem = exc.problem or str(exc)
         hint = _hint(problem, block, mark.line if mark else None)
         diags.error(path, line, f"front matter is not valid YAML: {problem}{hint}", "frontmatter.yaml")
-        return FrontMatter(line=offset - 1)
+        return FrontMatter(line=offset - 1, valid=False)
     except yaml.YAMLError as exc:  # pragma: no cover - every YAML error we know is marked
         diags.error(path, offset, f"front matter is not valid YAML: {exc}", "frontmatter.yaml")
-        return FrontMatter(line=offset - 1)
+        return FrontMatter(line=offset - 1, valid=False)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         kind = type(data).__name__.replace("str", "a string").replace("list", "a list")
         diags.error(path, offset, f"front matter must be a mapping of 'field: value' lines, not {kind} "
                     "— each field needs a name, e.g. 'title: Road Safety'.", "frontmatter.not-mapping")
-        return FrontMatter(line=offset - 1)
+        return FrontMatter(line=offset - 1, valid=False)
     key_lines = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:

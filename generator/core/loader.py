@@ -84,19 +84,21 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
         if h1s:
             diags.error(rel, h1s[0].line, "a vignette has no '# ' heading of its own — its title comes from "
                         "the front matter ('Vignette N: title'). Make it '## ' or remove it.", "vignette.h1")
-        if vignette is None:
-            return
-        if any(v.number == vignette.number for v in kb.vignettes.values()):
+        if vignette is None:  # keep the id so that links to it do not cascade into more errors
+            vid = f"vignette:{path.stem}"
+            kb.entities[vid] = Entity(vid, f"Vignette ({path.stem})", page)
+            title, meta = path.stem, {}
+        elif any(v.number == vignette.number for v in kb.vignettes.values()):
             other = next(v for v in kb.vignettes.values() if v.number == vignette.number)
             diags.error(rel, fm.line_of("number") if fm else 1,
                         f"vignette number '{vignette.number}' is already used by {other.location.path} — "
                         "each vignette has its own number.", "vignette.duplicate-number")
-        kb.vignettes[vignette.id] = vignette
-        kb.entities[vignette.id] = Entity(vignette.id, vignette.label, page)
-        title = vignette.label
-        meta = {"vignette": vignette.id}
+        if vignette is not None:
+            kb.vignettes[vignette.id] = vignette
+            kb.entities[vignette.id] = Entity(vignette.id, vignette.label, page)
+            title, meta = vignette.label, {"vignette": vignette.id}
     else:
-        if fm is not None:
+        if fm is not None and fm.valid:
             _check_fields(rel, fm, CHAPTER_FIELDS, required=(), diags=diags)
             meta = dict(fm.data)
         if not h1s:
@@ -153,6 +155,8 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
     if fm is None:
         diags.error(rel, 1, "a vignette starts with front matter between '---' lines (number, title, area, "
                     "services, partners) — none was found.", "vignette.no-front-matter")
+        return None
+    if not fm.valid:
         return None
     if not _check_fields(rel, fm, VIGNETTE_FIELDS, tuple(VIGNETTE_FIELDS), diags):
         return None

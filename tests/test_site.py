@@ -1,0 +1,134 @@
+"""The real report, built by `report build`: complete, faithful, cited, and linked both ways."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import REPO, SOURCE
+from sitehtml import norm, read_site, resolve
+
+ATTRIB = re.compile(r"\s*\((?P<code>FG[A-D]|[A-D]\d\d(?: \w+)?)\)\s*$")
+
+
+def errata() -> list[tuple[str, str]]:
+    """(printed, corrected) pairs from the About page's errata table: every correction is declared."""
+    about = (REPO / "content" / "about.md").read_text(encoding="utf-8")
+    section = about[about.index("## Errata"):]
+    rows = re.findall(r"^\|([^|\n]*)\|([^|\n]*)\|([^|\n]*)\|\s*$", section, re.M)
+    pairs = [(p.strip().strip('"“”`'), c.strip().strip('"“”`')) for _, p, c in rows[2:]]
+    assert pairs, "the About page lists no errata"
+    return pairs
+
+
+def source_units() -> tuple[list[str], list[str]]:
+    """Every paragraph, list item, heading and quote of the report's text, and the quotes' codes."""
+    text = SOURCE.read_text(encoding="utf-8")
+    body = text[text.index("# Executive Summary"):text.index("© Crown copyright 2018")]
+    for printed, corrected in errata():
+        body = body.replace(printed, corrected)
+    units, codes, in_footnote = [], [], False
+    for line in body.split("\n"):
+        s = line.strip()
+        if not s:
+            in_footnote = False
+            continue
+        if s == "---" or re.match(r"^<sup>\d+</sup>", s) or in_footnote:
+            in_footnote = True  # a footnote block: its text is in references/*.bib
+            continue
+        s = re.sub(r"<sup>\d+</sup>", "", s)
+        s = re.sub(r"^#+\s*", "", s)
+        s = re.sub(r"^(?:[-*]|\d+\.)\s+", "", s)
+        s = re.sub(r"\*\*|(?<!\w)\*|\*(?!\w)", "", s).replace("<b>", "").replace("</b>", "")
+        s = s.strip()
+        m = ATTRIB.search(s)
+        # A stand-alone extract (or the second half of one split by a page break) ends with its code;
+        # running text that merely ends with an inline code starts with a capital letter.
+        if m and (s[0] in "'‘\"“[(" or s[0].islower()):
+            codes.append(m["code"])
+            s = s[:m.start()]
+        if s:
+            units.append(norm(s))
+    return units, codes
+
+
+@pytest.fixture(scope="module")
+def pages(built_site):
+    return read_site(built_site)
+
+
+def test_every_paragraph_list_item_and_quote_of_the_report_is_on_the_site(pages):
+    site_text = norm(" ".join(p.text for p in pages.values()))
+    units, _ = source_units()
+    assert len(units) > 250
+    missing = [u for u in units if u not in site_text]
+    assert missing == []
+
+
+def test_every_interview_extract_keeps_its_code(pages):
+    _, codes = source_units()
+    captions = [c for k in sorted(pages) for c in pages[k].captions]
+    shown = sorted(re.sub(r"^— (\w+)(?:, (\w+))?.*$", lambda m: (m[1] + (" " + m[2] if m[2] else "")).lower(), c)
+                   for c in captions)
+    assert len(codes) >= 28
+    assert shown == sorted(c.lower() for c in codes)
+
+
+def test_every_citation_resolves_and_every_source_is_cited(pages, built_site):
+    citations = [(k, href) for k, p in pages.items() for href, a in p.links if "citation__link" in a.get("class", "")]
+    assert len(citations) == 20  # the report's 20 footnotes
+    refs = pages["references/index.html"]
+    for page, href in citations:
+        target, frag = resolve(built_site, page, href)
+        assert target == "references/index.html" and frag in refs.ids, href
+    source_ids = sorted(i for i in refs.ids if i.startswith("ref-"))
+    assert len(source_ids) == 17
+    html = (built_site / "references" / "index.html").read_text(encoding="utf-8")
+    for sid in source_ids:
+        section = html[html.index(f'id="{sid}"'):]
+        section = section[:section.index("<h2", 1)] if "<h2" in section[1:] else section
+        back = re.findall(r'href="([^"]+#cite-\d+)"', section)
+        assert back, f"{sid} has no 'Cited in' link"
+        for href in back:
+            target, frag = resolve(built_site, "references/index.html", href)
+            assert frag in pages[target].ids
+            # ... and that passage links back to this very source
+            assert any(h.endswith(f"#{sid}") for h, _ in pages[target].links)
+
+
+def test_no_internal_link_or_anchor_is_broken(pages, built_site):
+    broken = []
+    for key, page in pages.items():
+        for href, _ in page.links:
+            hit = resolve(built_site, key, href)
+            if hit is None:
+                continue
+            target, frag = hit
+            if target not in pages and not (built_site / target).exists():
+                broken.append(f"{key}: {href}")
+            elif frag and target in pages and frag not in pages[target].ids:
+                broken.append(f"{key}: {href} (no #{frag})")
+    assert broken == []
+
+
+def test_vignettes_have_stable_urls_and_titles(pages):
+    expected = {
+        "vignettes/mental-health-community-triage/index.html": "Vignette I: Mental health community triage",
+        "vignettes/community-safety-hub/index.html": "Vignette II: A Community Safety Hub",
+        "vignettes/road-safety/index.html": "Vignette III: Road Safety",
+        "vignettes/safety-in-the-home/index.html": "Vignette IV: Safety in the home",
+    }
+    for key, title in expected.items():
+        assert f"\n{title}\n" in pages[key].text
+
+
+def test_site_is_british_english_and_fetches_no_fonts_from_google(built_site):
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en-GB"' in html
+    assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html
+
+
+def test_one_title_per_page(built_site):
+    for path in built_site.rglob("index.html"):
+        assert len(re.findall(r"<h1[ >]", path.read_text(encoding="utf-8"))) == 1, path
