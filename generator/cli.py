@@ -36,7 +36,7 @@ def build(root: Path, site_dir: Path) -> int:
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site_dir.parent))
     try:
-        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict",
                "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(tmp)]
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
         if subprocess.run(cmd, cwd=root, env=env).returncode != 0:

@@ -1,0 +1,65 @@
+"""The command line as a maintainer uses it: check, build, and a failed build that changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+
+from conftest import run_cli, write_mkdocs_site, write_project
+
+
+def tree_digest(folder):
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        h.update(p.relative_to(folder).as_posix().encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_check_reports_every_problem_with_its_place_and_fails(tmp_path):
+    write_project(tmp_path, {"content/index.md": "# Home\n\n[@nokey] [][vignette:road-safety] [@huxham2005]\n",
+                             "content/about.md": "# About\n\n[@morse201]\n"})
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "content/about.md:3: unknown citation key 'morse201' — no entry with this key in references/*.bib. "
+        "Did you mean 'morse2010'? [citation.unknown-key]",
+        "content/index.md:3: unknown citation key 'nokey' — no entry with this key in references/*.bib. "
+        "[citation.unknown-key]",
+        "2 problems found; nothing was built.",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_passes_on_a_valid_project(tmp_path):
+    result = run_cli("check", cwd=write_project(tmp_path, {}))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 2 pages, 1 vignettes, 2 sources, 2 citations checked in ")
+
+
+def test_build_writes_the_site_and_a_failed_build_keeps_the_previous_one(tmp_path):
+    root = write_mkdocs_site(tmp_path)
+    first = run_cli("build", cwd=root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    site = root / "site"
+    assert (site / "vignettes" / "road-safety" / "index.html").is_file()
+    assert (site / "references" / "index.html").is_file()
+    before = tree_digest(site)
+
+    (root / "vignettes" / "road-safety.md").write_text("---\nnumber: I\narea: E\n---\n", encoding="utf-8")
+    second = run_cli("build", cwd=root)
+    assert second.returncode == 1
+    assert "vignettes/road-safety.md:1: missing field 'title'" in second.stderr
+    assert tree_digest(site) == before
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_a_broken_link_fails_the_strict_build_and_keeps_the_site(tmp_path):
+    root = write_mkdocs_site(tmp_path)
+    assert run_cli("build", cwd=root).returncode == 0
+    before = tree_digest(root / "site")
+    (root / "content" / "about.md").write_text("# About\n\nSee [the missing page](nowhere.md).\n", encoding="utf-8")
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 1
+    assert "nowhere.md" in result.stderr + result.stdout
+    assert tree_digest(root / "site") == before
