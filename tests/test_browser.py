@@ -51,6 +51,10 @@ def test_citation_shows_its_full_reference_on_keyboard_focus_and_leads_to_the_bi
     link = page.locator("#cite-1 .citation__link").first
     tip = page.locator("#cite-1 .citation__tip").first
     assert not tip.is_visible()
+    link.hover()
+    assert tip.is_visible()
+    page.mouse.move(0, 0)
+    assert not tip.is_visible()
     link.focus()
     assert tip.is_visible()
     assert "O'Neill, M. and McCarthy, D. J. (2014)" in tip.inner_text()

@@ -132,3 +132,13 @@ def test_site_is_british_english_and_fetches_no_fonts_from_google(built_site):
 def test_one_title_per_page(built_site):
     for path in built_site.rglob("index.html"):
         assert len(re.findall(r"<h1[ >]", path.read_text(encoding="utf-8"))) == 1, path
+
+
+def test_about_page_and_every_footer_carry_the_publication_details_and_licence(pages, built_site):
+    about = norm(pages["about/index.html"].text)
+    for fact in ("ISBN: 978-1-78851-591-7", "ISSN: 2045-6964", "February 2018", "Crime and Justice",
+                 "© Crown copyright 2018", "Open Government Licence", "@techreport{"):
+        assert fact in about, fact
+    for path in built_site.rglob("index.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "Open Government Licence v3.0" in html and "Crown copyright 2018" in html, path
