@@ -38,7 +38,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         except BuildError as exc:
             for d in exc.diagnostics:
                 log.error(str(d))
-            raise Abort(f"{len(exc.diagnostics)} problem(s) in the report's sources; nothing was built.")
+            raise Abort(f"{len(exc.diagnostics)} problem(s) in the report's sources; nothing was built.") from None
         self.kb = kb
         self.state = RenderState(kb)
         for name in REQUIRED_EXTENSIONS:

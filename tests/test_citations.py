@@ -64,24 +64,17 @@ def test_bibtex_syntax_error_has_a_line(tmp_path):
     assert problems and all(p.startswith("references/references.bib:3: BibTeX syntax error: ") for p in problems)
 
 
-def test_duplicate_keys_also_differing_in_case(tmp_path):
-    bib = ("@book{same, title = {A}, year = {2000}, publisher = {P}}\n"
-           "@book{Same, title = {B}, year = {2001}, publisher = {P}}\n")
-    _, problems = sources(tmp_path, bib)
-    assert problems == [
-        "references/references.bib:2: duplicate BibTeX key 'Same' (same as 'same' but for case, which BibTeX does "
-        "not distinguish) — first defined at references/references.bib:1. Each source needs its own key; remove or "
-        "rename one. [bibtex.duplicate-key]",
-    ]
-
-
-def test_exact_duplicate_key(tmp_path):
+@pytest.mark.parametrize("second, line, why", [
+    ("same", 3, ""),
+    ("Same", 3, " (same as 'same' but for case, which BibTeX does not distinguish)"),
+])
+def test_duplicate_keys_name_both_places(tmp_path, second, line, why):
     bib = ("@book{same, title = {A}, year = {2000}, publisher = {P}}\n\n"
-           "@book{same, title = {B}, year = {2001}, publisher = {P}}\n")
+           f"@book{{{second}, title = {{B}}, year = {{2001}}, publisher = {{P}}}}\n")
     _, problems = sources(tmp_path, bib)
     assert problems == [
-        "references/references.bib:3: duplicate BibTeX key 'same' — first defined at references/references.bib:1. "
-        "Each source needs its own key; remove or rename one. [bibtex.duplicate-key]",
+        f"references/references.bib:{line}: duplicate BibTeX key '{second}'{why} — first defined at "
+        "references/references.bib:1. Each source needs its own key; remove or rename one. [bibtex.duplicate-key]",
     ]
 
 

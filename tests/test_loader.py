@@ -37,9 +37,10 @@ def test_unclosed_front_matter(tmp_path):
 
 def test_unclosed_quote_in_front_matter_names_the_line(tmp_path):
     text = "---\nnumber: I\ntitle: 'Road Safety\narea: B\n---\nBody\n"
-    [p] = problems(tmp_path, {"vignettes/road-safety.md": text}, only=V)
-    assert p.startswith("vignettes/road-safety.md:")
-    assert "front matter is not valid YAML" in p and "[frontmatter.yaml]" in p
+    assert problems(tmp_path, {"vignettes/road-safety.md": text}, only=V) == [
+        "vignettes/road-safety.md:3: front matter is not valid YAML: found unexpected end of stream — a quoted "
+        "value is not closed. Add the closing quote. [frontmatter.yaml]",
+    ]
 
 
 def test_tab_indentation_is_explained(tmp_path):
@@ -150,12 +151,14 @@ def test_two_titles_and_no_title(tmp_path):
 
 
 def test_unsafe_html_is_rejected(tmp_path):
-    page = "# Home [@huxham2005]\n\n<script>alert(1)</script>\n\n<a href=\"javascript:x()\">x</a>\n"
+    page = ("# Home [@huxham2005]\n\n<script>alert(1)</script>\n\n<a href=\"javascript:x()\">x</a>\n\n"
+            "<img src=\"a.png\" onerror=\"x()\">\n\nIn one area n = 4 and someone = 2: prose, not HTML.\n")
+    why = ("is not allowed — scripts, event handlers and javascript: URLs would run in readers' browsers; the site "
+           "never needs them. Remove it. [markdown.unsafe-html]")
     assert problems(tmp_path, {"content/index.md": page}) == [
-        "content/index.md:3: '<script' is not allowed — scripts, event handlers and javascript: URLs would run in "
-        "readers' browsers; the site never needs them. Remove it. [markdown.unsafe-html]",
-        "content/index.md:5: 'javascript:' is not allowed — scripts, event handlers and javascript: URLs would run "
-        "in readers' browsers; the site never needs them. Remove it. [markdown.unsafe-html]",
+        f"content/index.md:3: '<script' {why}",
+        f"content/index.md:5: 'javascript:' {why}",
+        f"content/index.md:7: '<img src=\"a.png\" onerror=' {why}",
     ]
 
 

@@ -88,10 +88,12 @@ def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> F
         node = yaml.compose(block, Loader=_StrictLoader)
         data = yaml.load(block, Loader=_StrictLoader) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = offset + mark.line if mark else offset
         problem = exc.problem or str(exc)
-        hint = _hint(problem, block, mark.line if mark else None)
+        context = exc.context or ""
+        # An unclosed quote is found only at the end of the block: point at where the quote opened.
+        mark = exc.context_mark if "quoted scalar" in context else (exc.problem_mark or exc.context_mark)
+        line = offset + mark.line if mark else offset
+        hint = _hint(f"{context} {problem}")
         diags.error(path, line, f"front matter is not valid YAML: {problem}{hint}", "frontmatter.yaml")
         return FrontMatter(line=offset - 1, valid=False)
     except yaml.YAMLError as exc:  # pragma: no cover - every YAML error we know is marked
@@ -111,7 +113,7 @@ def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> F
     return FrontMatter({str(k): v for k, v in data.items()}, key_lines, line=offset - 1)
 
 
-def _hint(problem: str, block: str, line: int | None) -> str:
+def _hint(problem: str) -> str:
     if "'\\t'" in problem or "tab" in problem.lower():
         return " — YAML does not allow tabs for indentation. Indent with spaces."
     if "could not determine a constructor" in problem:
@@ -119,6 +121,6 @@ def _hint(problem: str, block: str, line: int | None) -> str:
                 "Remove the tag.")
     if "duplicate key" in problem:
         return " — a field may be given once. Remove one of them."
-    if "quoted scalar" in problem or "end of the stream" in problem:
+    if "quoted scalar" in problem:
         return " — a quoted value is not closed. Add the closing quote."
     return ""

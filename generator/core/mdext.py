@@ -39,11 +39,12 @@ class RenderState:
         return rel + (f"#{anchor}" if anchor else "")
 
 
-def describe_code(code: str, role: str | None) -> str:
-    m = ATTRIBUTION_RE.match(f"— {code}")
-    if m and m["fg"]:
-        return f"{code.upper()} (focus group, area {m['fg'].upper()})"
-    return f"{code.upper()}, {role.lower()}" if role else code.upper()
+def describe_attribution(m: re.Match) -> str:
+    """'A04, police' or 'FGD (focus group, area D)' from a matched attribution line."""
+    code = m["code"].upper()
+    if m["fg"]:
+        return f"{code} (focus group, area {m['fg'].upper()})"
+    return f"{code}, {m['role'].lower()}" if m["role"] else code
 
 
 class CitationProcessor(InlineProcessor):
@@ -134,7 +135,7 @@ class QuoteProcessor(Treeprocessor):
             bq = etree.SubElement(fig, "blockquote")
             bq.extend(children)
             cap = etree.SubElement(fig, "figcaption")
-            cap.text = f"— {describe_code(m['code'], m['role'])}"
+            cap.text = f"— {describe_attribution(m)}"
             out.append(fig)
         if current:
             rest = etree.Element("blockquote")

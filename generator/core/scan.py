@@ -43,7 +43,8 @@ class Scan:
     raw_html_lines: tuple[tuple[int, str], ...]
 
 
-UNSAFE_HTML_RE = re.compile(r"<\s*script\b|\son[a-z]+\s*=|javascript:", re.I)
+# Script elements, on…= handlers inside a tag, and javascript: URLs; prose like "n = 12" is fine.
+UNSAFE_HTML_RE = re.compile(r"<\s*script\b|<[a-z][^>]*?\son[a-z]+\s*=|javascript:", re.I)
 
 
 def scan(body: str, first_line: int) -> Scan:
