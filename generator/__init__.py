@@ -5,4 +5,9 @@ vignettes with YAML front matter, BibTeX sources), resolves citations and cross-
 renders generated pages. ``generator.mkdocs_plugin`` and ``generator.cli`` are thin glue around it.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("report-generator")  # from pyproject.toml, via the installed metadata
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -1,20 +1,29 @@
-"""Thin MkDocs glue: load the project with the core, add its pages, render with its extension."""
+"""Thin MkDocs glue: load the project with the core, add its pages, render with its extension.
+
+``mkdocs build`` reports every problem in the sources, then stops. ``mkdocs serve`` (``make serve``) keeps
+running instead: it logs every problem and shows them in a banner on every page, and recovers when
+the file is fixed.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
+from markupsafe import Markup, escape
 
-from .core import BuildError, load_project
+from .core import BuildError, load_project, release
+from .core.diagnostics import problems_html
 from .core.loader import Layout
+from .core.pdf import human_size
 from .core.mdext import RenderState, ReportExtension
-from .core.render import REQUIRED_EXTENSIONS, generated_pages, page_markdown
+from .core.render import REQUIRED_EXTENSIONS, entity_pages, generated_pages, page_markdown
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -25,6 +34,12 @@ class ReportConfig(Config):
 
 
 class ReportPlugin(BasePlugin[ReportConfig]):
+    serving = False  # mkdocs serve: show problems instead of stopping
+
+    def on_startup(self, *, command, dirty):
+        # Defining on_startup also keeps this instance across the rebuilds of `mkdocs serve`.
+        self.serving = command == "serve"
+
     def on_config(self, config):
         self.root = Path(config.config_file_path).parent
         layout = Layout(
@@ -33,12 +48,24 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             references=self.config.references_dir,
         )
         kb, diags = load_project(self.root, layout)
+        self.problems: list[str] = []
         try:
             diags.raise_if_any(strict=True)
         except BuildError as exc:
-            for d in exc.diagnostics:
-                log.error(str(d))
-            raise Abort(f"{len(exc.diagnostics)} problem(s) in the report's sources; nothing was built.") from None
+            self.problems = [str(d) for d in exc.diagnostics]
+            for problem in self.problems:
+                log.error(problem)
+            if not self.serving:
+                raise Abort(f"{len(exc.diagnostics)} problem(s) in the report's sources; nothing was built.") from None
+        report = config.extra.setdefault("report", {})  # other keys (e.g. pdf) are set elsewhere
+        report["version"] = release.version()
+        report["build_date"] = release.build_date()
+        # `report build` builds the PDF first and passes its path; the site links to it.
+        self.pdf = Path(os.environ["REPORT_PDF"]) if os.environ.get("REPORT_PDF") else None
+        if self.pdf is not None:
+            if not self.pdf.is_file():
+                raise Abort(f"REPORT_PDF={self.pdf}: no such file — build the PDF first (report pdf).")
+            report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": human_size(self.pdf.stat().st_size)}
         self.kb = kb
         self.state = RenderState(kb)
         for name in REQUIRED_EXTENSIONS:
@@ -52,19 +79,42 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         for page, doc in self.kb.documents.items():
             if doc.file.startswith(self.layout.vignettes + "/"):
                 files.append(File.generated(config, page, abs_src_path=str(self.root / doc.file)))
+        # One page per lesson and per area: reached from their index pages, so the navigation stays
+        # the same size however many entities there are.
+        if self.pdf is not None:
+            files.append(File.generated(config, f"downloads/{self.pdf.name}", abs_src_path=str(self.pdf)))
+        own_pages = self.entity_pages = entity_pages(self.kb)
         for page, markdown in generated_pages(self.kb).items():
-            files.append(File.generated(config, page, content=markdown))
+            inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, page, content=markdown, inclusion=inclusion))
         return files
 
     def on_page_markdown(self, markdown, page, config, files):
         self.state.page = page.file.src_uri
-        ours = page_markdown(self.kb, page.file.src_uri)
+        if page.file.src_uri in self.entity_pages:  # a lesson's words find its own page first
+            page.meta.setdefault("search", {"boost": 4})
+        # MkDocs keeps front matter as given and the theme prints title and description unescaped.
+        for key in ("title", "description"):
+            if isinstance(page.meta.get(key), str) and not isinstance(page.meta[key], Markup):
+                page.meta[key] = escape(page.meta[key])
+        try:
+            ours = page_markdown(self.kb, page.file.src_uri)
+        except Exception:  # a page the loader could not read; its problem is in the banner
+            if not (self.serving and self.problems):
+                raise
+            ours = None
         return markdown if ours is None else ours
 
     def on_page_content(self, html, page, config, files):
         if self.state.problems:
             problems, self.state.problems = self.state.problems, []
-            raise PluginError("\n".join(problems))
+            if not self.serving:
+                raise PluginError("\n".join(problems))
+            for problem in problems:
+                log.error(problem)
+            self.problems += problems
+        if self.serving and self.problems:
+            html = problems_html(self.problems) + html
         return html
 
     def on_serve(self, server, config, builder):

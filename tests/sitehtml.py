@@ -40,7 +40,7 @@ class _Parser(HTMLParser):
                 self.chunks.append(" ")
             return
         cls = a.get("class", "") or ""
-        excluded = bool(self.stack and self.stack[-1][1]) or "citation" in cls.split() or "headerlink" in cls
+        excluded = bool(self.stack and self.stack[-1][1]) or "citation" in cls.split() or "headerlink" in cls or "term__tip" in cls.split() or "entity-link" in cls.split()
         if tag == "article":
             self.in_article += 1
         if tag == "figcaption":

@@ -34,7 +34,8 @@ def test_check_reports_every_problem_with_its_place_and_fails(tmp_path):
 def test_check_passes_on_a_valid_project(tmp_path):
     result = run_cli("check", cwd=write_project(tmp_path, {}))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 2 pages, 1 vignettes, 2 sources, 2 citations checked in ")
+    assert result.stdout.startswith("ok: 2 pages, 1 vignettes, 0 lessons, 0 prevention examples, 0 areas, 0 quotes, "
+                                    "0 terms, 2 sources, 2 citations checked in ")
 
 
 def test_build_writes_the_site_and_a_failed_build_keeps_the_previous_one(tmp_path):

@@ -120,13 +120,14 @@ def test_bom_and_crlf_are_accepted(tmp_path):
 
 def test_file_that_is_not_utf8(tmp_path):
     assert problems(tmp_path, {"content/about.md": "# Caf\xe9\n".encode("latin-1")}) == [
-        "content/about.md: is not UTF-8 text (invalid byte at position 5) — save the file as UTF-8. [file.encoding]",
+        "content/about.md:1: the file is not UTF-8 text: byte 0xe9 in column 6 is not valid UTF-8 — save the file "
+        "with UTF-8 encoding. [file.encoding]",
     ]
 
 
 def test_unknown_citation_key_and_cross_reference(tmp_path):
     page = "# Home\n\nText [@huxham2005].\n\nMore [see @moorse2010, p. 3] and [Vignette][vignette:road-safty].\n"
-    assert problems(tmp_path, {"content/index.md": page}) == [
+    assert problems(tmp_path, {"content/index.md": page}, only="content/index.md") == [
         "content/index.md:5: unknown citation key 'moorse2010' — no entry with this key in references/*.bib. "
         "Did you mean 'morse2010'? [citation.unknown-key]",
         "content/index.md:5: unknown cross-reference 'vignette:road-safty' — no entity has this id. Did you mean "
@@ -136,16 +137,18 @@ def test_unknown_citation_key_and_cross_reference(tmp_path):
 
 def test_at_signs_in_code_and_email_are_not_citations(tmp_path):
     page = ("# Home\n\nMail [psi@nationalarchives.gsi.gov.uk](mailto:psi@nationalarchives.gsi.gov.uk) "
-            "or [write to psi@example.org]. Code `[@notakey]` [@huxham2005].\n\n```\n[@alsonot]\n```\n")
+            "or [write to psi@example.org]. Code `[@notakey]` [@huxham2005] [][vignette:road-safety].\n\n```\n[@alsonot]\n```\n")
     kb, diags = load_project(write_project(tmp_path, {"content/index.md": page}))
     assert diags.items == []
     assert [[i.key for i in c.items] for c in kb.documents["index.md"].citations] == [["huxham2005"]]
 
 
 def test_two_titles_and_no_title(tmp_path):
-    assert problems(tmp_path, {"content/index.md": "# One [@huxham2005]\n\n# Two\n", "content/about.md": "Text\n"}) == [
+    assert problems(tmp_path, {"content/index.md": "# One [@huxham2005] [][vignette:road-safety]\n\n# Two\n",
+                                "content/about.md": "Text\n"}) == [
         "content/about.md:1: the page has no title — start it with a '# Title' line. [page.no-title]",
-        "content/index.md:3: second '# ' heading 'Two' — a page has one title ('One [@huxham2005]', line 1). "
+        "content/index.md:3: second '# ' heading 'Two' — a page has one title ('One [@huxham2005] "
+        "[][vignette:road-safety]', line 1). "
         "Make this one '## '. [page.many-titles]",
     ]
 
@@ -155,7 +158,7 @@ def test_unsafe_html_is_rejected(tmp_path):
             "<img src=\"a.png\" onerror=\"x()\">\n\nIn one area n = 4 and someone = 2: prose, not HTML.\n")
     why = ("is not allowed — scripts, event handlers and javascript: URLs would run in readers' browsers; the site "
            "never needs them. Remove it. [markdown.unsafe-html]")
-    assert problems(tmp_path, {"content/index.md": page}) == [
+    assert problems(tmp_path, {"content/index.md": page}, only="content/index.md") == [
         f"content/index.md:3: '<script' {why}",
         f"content/index.md:5: 'javascript:' {why}",
         f"content/index.md:7: '<img src=\"a.png\" onerror=' {why}",

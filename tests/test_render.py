@@ -47,25 +47,29 @@ def test_links_from_a_vignette_are_relative_to_it(tmp_path):
     html, _ = render(tmp_path, page="vignettes/road-safety.md",
                      files={"content/index.md": "# Home\n\n[@huxham2005] [][vignette:road-safety]\n"})
     assert html.startswith('<h1 id="vignette-i-road-safety">Vignette I: Road Safety</h1>\n<dl class="facts">')
-    assert "<div><dt>Case-study area</dt><dd>Area B</dd></div>" in html
+    assert "<dt>Case-study area</dt>\n<dd>Area B</dd>" in html  # no page for area B in this project
+    assert "<dt>Level of prevention</dt>\n<dd>Not classified in the report</dd>" in html
     assert 'href="../references.md#ref-morse2010"' in html
 
 
 def test_cross_reference_renders_the_entity_title_or_the_given_words(tmp_path):
     html, _ = render(tmp_path, files={"content/index.md": "# Home [@huxham2005]\n\n[][vignette:road-safety] and "
                                       "(see [Vignette I][vignette:road-safety]).\n"})
-    assert ('<a class="xref" href="vignettes/road-safety.md">Vignette I: Road Safety</a> and (see '
-            '<a class="xref" href="vignettes/road-safety.md" title="Vignette I: Road Safety">Vignette I</a>)') in html
+    assert ('<a class="xref" href="vignettes/road-safety.md" id="xref-1">Vignette I: Road Safety</a> and (see '
+            '<a class="xref" href="vignettes/road-safety.md" id="xref-2" title="Vignette I: Road Safety">Vignette I</a>)'
+            ) in html
 
 
 def test_quotes_get_their_interviewee_code_as_attribution(tmp_path):
     page = ("# Home\n\n[@huxham2005] [][vignette:road-safety]\n\n> 'We are very can do.'\n>\n> — A04 Police\n\n"
             "> 'Second.'\n>\n> — A04 police\n\n> 'Group.'\n>\n> — FGD\n")
     html, _ = render(tmp_path, files={"content/index.md": page})
+    # The code links to the extract among all the report's extracts on /voices/.
     assert ('<figure class="quote" id="quote-a04">\n<blockquote>\n<p>\'We are very can do.\'</p>\n</blockquote>\n'
-            '<figcaption>— A04, police</figcaption>\n</figure>') in html
+            '<figcaption>— <a href="voices.md#quote-a04" title="This extract among all the report\'s interview '
+            'extracts">A04</a>, police</figcaption>\n</figure>') in html
     assert '<figure class="quote" id="quote-a04-2">' in html
-    assert "<figcaption>— FGD (focus group, area D)</figcaption>" in html
+    assert '">FGD</a> (focus group, area D)</figcaption>' in html
     assert html.count("<figure") == 3  # two extracts sharing one block quote are split
 
 

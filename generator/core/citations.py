@@ -11,6 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pybtex.errors
+from pybtex.backends.markdown import Backend as MarkdownBackend
+from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.richtext import Text
 from pybtex.scanner import PybtexSyntaxError
@@ -18,6 +20,7 @@ from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style.template import field, first_of, href, join, names, optional, sentence, tag
 
 from .diagnostics import Diagnostics, did_you_mean
+from .frontmatter import read_source
 from .model import CitationItem, Source, SourceLocation
 
 # A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
@@ -111,7 +114,9 @@ def _last_names(entry: Entry) -> list[str]:
 
 def _plain(latex: str) -> str:
     """LaTeX field text (braces, accents, \\&) as plain Unicode."""
-    return Text.from_latex(str(latex)).render_as("text")
+    # render(Backend()) rather than render_as("text"): pybtex looks a backend name up among the installed
+    # packages' entry points on every call, which costs more than everything else here.
+    return Text.from_latex(str(latex)).render(TextBackend())
 
 
 def author_label(entry: Entry) -> str:
@@ -134,23 +139,24 @@ _ENTRY_START = re.compile(r"^\s*@(?P<type>\w+)\s*[{(]\s*(?P<key>[^,\s]+)\s*,", r
 
 
 def _entry_lines(text: str) -> list[tuple[str, str, int]]:
-    return [(m["type"].lower(), m["key"], text.count("\n", 0, m.start("key")) + 1)
-            for m in _ENTRY_START.finditer(text)]
+    out, line, counted = [], 1, 0
+    for m in _ENTRY_START.finditer(text):  # count line breaks from the previous entry only: linear
+        line += text.count("\n", counted, m.start("key"))
+        counted = m.start("key")
+        out.append((m["type"].lower(), m["key"], line))
+    return out
 
 
 def load_sources(root: Path, bib_dir: str, diags: Diagnostics) -> dict[str, Source]:
     """Read every ``*.bib`` file under ``bib_dir``; report syntax errors and duplicate keys."""
     merged: dict[str, tuple[Entry, SourceLocation]] = {}
+    merged_lower: set[str] = set()
     seen_lower: dict[str, tuple[SourceLocation, str]] = {}
     for path in sorted((root / bib_dir).glob("*.bib")):
         rel = path.relative_to(root).as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            diags.error(rel, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start}) — save it as UTF-8.",
-                        "file.encoding")
+        text = read_source(path, rel, diags)
+        if text is None:
             continue
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
         lines = _entry_lines(text)
         for etype, key, line in lines:
             loc = SourceLocation(rel, line)
@@ -165,20 +171,21 @@ def load_sources(root: Path, bib_dir: str, diags: Diagnostics) -> dict[str, Sour
                             "Each source needs its own key; remove or rename one.", "bibtex.duplicate-key")
             else:
                 seen_lower[key.lower()] = (loc, key)
-        data = _parse(text, rel, diags)
+        data = _parse(text, rel, diags, lines)
         if data is None:
             continue
         line_of = {}
         for _, key, line in lines:
             line_of.setdefault(key.lower(), line)
         for key, entry in data.entries.items():
-            if key.lower() in {k.lower() for k in merged}:
+            if key.lower() in merged_lower:
                 continue
+            merged_lower.add(key.lower())
             merged[key] = (entry, SourceLocation(rel, line_of.get(key.lower(), 1)))
     return _format(merged, diags)
 
 
-def _parse(text: str, rel: str, diags: Diagnostics) -> BibliographyData | None:
+def _parse(text: str, rel: str, diags: Diagnostics, entries: list[tuple[str, str, int]]) -> BibliographyData | None:
     previous = pybtex.errors.strict
     pybtex.errors.set_strict_mode(False)
     try:
@@ -196,11 +203,15 @@ def _parse(text: str, rel: str, diags: Diagnostics) -> BibliographyData | None:
         if "repeated bibliography entry" in msg:
             continue  # reported above with both locations
         if exc.__class__.__name__ == "UndefinedMacro":
-            diags.error(rel, line, f"BibTeX error: {msg} — define it with @string{{name = {{…}}}} or put the "
-                        "value in braces.", "bibtex.undefined-macro")
+            diags.error(rel, line, f"BibTeX error: undefined @string macro '{msg}' — define it before this entry "
+                        f"with @string{{{msg} = {{…}}}}, or write the value in braces: {{{msg}}}.",
+                        "bibtex.undefined-macro")
         else:
+            # pybtex notices a missing brace only where parsing fails: name the entry it belongs to.
+            started = [(key, start) for _, key, start in entries if line is None or start <= line]
+            entry = f"entry '{started[-1][0]}' (line {started[-1][1]})" if started else "this entry"
             diags.error(rel, line, f"BibTeX syntax error: {msg} — check the braces, commas and quotes of "
-                        "this entry.", "bibtex.syntax")
+                        f"{entry}.", "bibtex.syntax")
     return data
 
 
@@ -232,8 +243,8 @@ def _format(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics
             label=f"{alabel} {year_label[key]}",
             author_label=alabel,
             year_label=year_label[key],
-            reference_markdown=formatted.text.render_as("markdown").replace("\n", " "),
-            reference_text=formatted.text.render_as("text").replace("\n", " "),
+            reference_markdown=formatted.text.render(MarkdownBackend()).replace("\n", " "),
+            reference_text=formatted.text.render(TextBackend()).replace("\n", " "),
             url=entry.fields.get("url"),
             location=loc,
         )

@@ -12,10 +12,11 @@ Exceptions raised by the core::
 from __future__ import annotations
 
 import difflib
+import html
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import PurePosixPath
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
 class Severity(str, Enum):
@@ -80,3 +81,14 @@ class BuildError(Exception):
         lines = [str(d) for d in self.diagnostics]
         lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was built.")
         return "\n".join(lines)
+
+
+def problems_html(problems: Sequence[Diagnostic | str]) -> str:
+    """The problems as an alert for the top of a preview page (``make serve``); the text is escaped."""
+    n = len(problems)
+    items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
+    return (f'<div class="admonition failure report-problems" role="alert">'
+            f'<p class="admonition-title">{n} problem{"s" if n != 1 else ""} in the report\'s sources</p>'
+            "<p>This preview shows the pages as far as they could be read. <code>make build</code> refuses to "
+            "publish until every problem is fixed; the terminal running <code>make serve</code> lists them too.</p>"
+            f"<ul>{items}</ul></div>\n")

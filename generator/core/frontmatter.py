@@ -8,6 +8,7 @@ is an error with the file and line, duplicate keys are errors, and only plain da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -63,6 +64,19 @@ def normalise_text(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_source(path: Path, rel: str, diags: Diagnostics) -> str | None:
+    """A source file's text, BOM and CRLF accepted; None, with an error at the line, when it is not UTF-8."""
+    data = Path(path).read_bytes()
+    try:
+        return normalise_text(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diags.error(rel, line, f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} in column {column} is not "
+                    "valid UTF-8 — save the file with UTF-8 encoding.", "file.encoding")
+        return None
+
+
 def split(text: str, path: str, diags: Diagnostics) -> SplitDocument:
     """Split ``---`` front matter from the body; report YAML problems with file line numbers."""
     lines = text.split("\n")
@@ -85,8 +99,14 @@ def split(text: str, path: str, diags: Diagnostics) -> SplitDocument:
 def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> FrontMatter:
     offset = first_line  # file line of the block's first line
     try:
-        node = yaml.compose(block, Loader=_StrictLoader)
-        data = yaml.load(block, Loader=_StrictLoader) if node is not None else {}
+        # One parse: the node keeps each key's line, and the data is constructed from it (what yaml.load
+        # does after composing the same node).
+        loader = _StrictLoader(block)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else {}
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or str(exc)
         context = exc.context or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,16 +10,16 @@ from typing import Any
 
 from . import citations as cit
 from .diagnostics import Diagnostics, did_you_mean
-from .frontmatter import FrontMatter, normalise_text, split
+from .frontmatter import FrontMatter, read_source, split
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
-from .scan import scan
+from .scan import EXPLICIT_ID_RE, Scan, scan
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 AREAS = ("A", "B", "C", "D")
 SERVICES = ("Police Scotland", "SFRS")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-CHAPTER_FIELDS: dict[str, type] = {"description": str}
+CHAPTER_FIELDS: dict[str, type] = {"description": str, "illustrated_by": dict, "terms": dict}
 VIGNETTE_FIELDS: dict[str, Any] = {
     "number": str, "title": str, "area": str, "services": list, "partners": list,
 }
@@ -38,10 +39,13 @@ def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[Knowledge
     diags = Diagnostics()
     kb = KnowledgeBase()
     kb.sources = cit.load_sources(root, layout.references, diags)
+    scans: dict[str, Scan] = {}
+    numbers: dict[str, Vignette] = {}  # vignette number -> the first vignette that has it
 
     for path in sorted((root / layout.content).rglob("*.md")):
         page = path.relative_to(root / layout.content).as_posix()
-        _load_document(root, path, page, "chapter", kb, diags)
+        _load_document(root, path, page, "chapter", kb, diags, scans, numbers)
+    also_cited: set[str] = set()
     for path in sorted((root / layout.vignettes).glob("*.md")):
         page = f"vignettes/{path.name}"
         kind = "chapter" if path.name == "index.md" else "vignette"
@@ -49,23 +53,41 @@ def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[Knowledge
             diags.error(path.relative_to(root).as_posix(), None,
                         f"page '{page}' is defined twice — also by {kb.documents[page].file}. Remove one.",
                         "page.duplicate")
+            _shadowed(root, path, kind, kb, also_cited)
             continue
-        _load_document(root, path, page, kind, kb, diags)
+        _load_document(root, path, page, kind, kb, diags, scans, numbers)
 
-    _check_references(kb, diags)
+    from .entities import build_entities  # the knowledge graph, once every page is read
+
+    build_entities(kb, scans, diags, root)
+    _check_references(kb, diags, also_cited)
+    _check_links(kb, scans, diags)
+    if any(d.code == "file.encoding" and d.path.endswith(".bib") for d in diags.items):
+        # With a .bib file unread, "unknown key" would only repeat that problem for each citation.
+        diags.items[:] = [d for d in diags.items if d.code != "citation.unknown-key"]
+    kb.index()
     return kb, diags
 
 
 def _read(path: Path, rel: str, diags: Diagnostics) -> str | None:
-    try:
-        return normalise_text(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        diags.error(rel, None, f"is not UTF-8 text (invalid byte at position {exc.start}) — save the file "
-                    "as UTF-8.", "file.encoding")
-        return None
+    return read_source(path, rel, diags)
 
 
-def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics) -> None:
+def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: set[str]) -> None:
+    """A file that lost to another for the same page: keep its id and citations known, so that the one
+    problem (the duplicate) does not cascade into unknown links and uncited sources."""
+    text = read_source(path, path.relative_to(root).as_posix(), Diagnostics())
+    if text is None:
+        return
+    body = split(text, path.name, Diagnostics()).body
+    also_cited.update(i.key for c in scan(body, 1).citations for i in c.items)
+    if kind == "vignette":
+        vid = f"vignette:{path.stem}"
+        kb.entities.setdefault(vid, Entity(vid, f"Vignette ({path.stem})", f"vignettes/{path.name}"))
+
+
+def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics,
+                   scans: dict[str, Scan], numbers: dict[str, Vignette]) -> None:
     rel = path.relative_to(root).as_posix()
     text = _read(path, rel, diags)
     if text is None:
@@ -88,12 +110,13 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
             vid = f"vignette:{path.stem}"
             kb.entities[vid] = Entity(vid, f"Vignette ({path.stem})", page)
             title, meta = path.stem, {}
-        elif any(v.number == vignette.number for v in kb.vignettes.values()):
-            other = next(v for v in kb.vignettes.values() if v.number == vignette.number)
+        elif vignette.number in numbers:  # by number, not a scan of every vignette: linear in vignettes
+            other = numbers[vignette.number]
             diags.error(rel, fm.line_of("number") if fm else 1,
                         f"vignette number '{vignette.number}' is already used by {other.location.path} — "
                         "each vignette has its own number.", "vignette.duplicate-number")
         if vignette is not None:
+            numbers.setdefault(vignette.number, vignette)
             kb.vignettes[vignette.id] = vignette
             kb.entities[vignette.id] = Entity(vignette.id, vignette.label, page)
             title, meta = vignette.label, {"vignette": vignette.id}
@@ -117,9 +140,12 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     for n, c in enumerate(s.citations, start=1):
         cit.check_keys(c.items, kb.sources, rel, c.line, diags)
         cites.append(Citation(c.items, f"cite-{n}", page, SourceLocation(rel, c.line), c.section))
-    xrefs = tuple(XRef(x.target, x.text, SourceLocation(rel, x.line)) for x in s.xrefs)
+    xrefs = tuple(XRef(x.target, x.text, SourceLocation(rel, x.line), f"xref-{n}",
+                       x.section.text if x.section else None, x.section.anchor if x.section else "")
+                  for n, x in enumerate(s.xrefs, start=1))
     kb.documents[page] = Document(kind, page, rel, title, doc.body, doc.body_line, s.headings,
                                   tuple(cites), xrefs, meta)
+    scans[page] = s
 
 
 def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: tuple[str, ...],
@@ -144,6 +170,10 @@ def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: t
                 diags.error(rel, fm.line_of(key), f"field '{key}' must be a list of names, one '- name' line "
                             f"each, not {value!r}.", "frontmatter.type")
                 ok = False
+        elif expected is dict and not isinstance(value, dict):
+            diags.error(rel, fm.line_of(key), f"field '{key}' must be a mapping of 'name: value' lines, not "
+                        f"{value!r}.", "frontmatter.type")
+            ok = False
         elif not isinstance(value, expected):
             diags.error(rel, fm.line_of(key), f"field '{key}' must be text, not {value!r} — put it in quotes.",
                         "frontmatter.type")
@@ -185,13 +215,75 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
                     tuple(d["services"]), tuple(d["partners"]), page, SourceLocation(rel, fm.line))
 
 
-def _check_references(kb: KnowledgeBase, diags: Diagnostics) -> None:
+def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) -> None:
+    """Inline links between pages, and headings whose anchors collide — with their lines, before rendering."""
+    from .render import generated_page_paths  # the pages the generator adds
+
+    generated = generated_page_paths(kb)
+    anchors: dict[str, set[str]] = {}
+    for page, doc in kb.documents.items():
+        ids = {h.anchor for h in doc.headings} | {c.anchor for c in doc.citations} | {x.anchor for x in doc.xrefs}
+        ids |= set(EXPLICIT_ID_RE.findall(doc.body)) | {"references-on-this-page"}
+        anchors[page] = ids
+    for eid, entity in kb.entities.items():
+        if entity.anchor and entity.page in anchors:
+            anchors[entity.page].add(entity.anchor)
+    for area in kb.areas.values():
+        anchors.get(area.place.page, set()).update({area.place.anchor, f"focus-group-{area.letter.lower()}"})
+    for lesson in kb.lessons.values():
+        anchors.get(lesson.place.page, set()).add(lesson.place.anchor)
+
+    for page, doc in kb.documents.items():
+        seen: dict[str, int] = {}
+        for h in doc.headings:
+            base = re.sub(r"_\d+$", "", h.anchor)
+            if base in seen and h.anchor != base:
+                diags.error(doc.file, h.line, f"heading '{h.text}' has the same anchor '#{base}' as line {seen[base]} "
+                            "— links would reach only the first. Reword one, or give it its own '{ #id }'.",
+                            "heading.duplicate-anchor")
+            seen.setdefault(h.anchor, h.line)
+        for line, target in scans[page].links:
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("//"):
+                continue  # http:, mailto: … — not ours to check
+            path, _, fragment = target.partition("#")
+            if path and not path.endswith(".md"):
+                continue  # a file such as the PDF: MkDocs checks it
+            to = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)) if path else page
+            if to not in kb.documents and to not in generated:
+                diags.error(doc.file, line, f"link to '{target}' — there is no such page in content/ or vignettes/."
+                            f"{did_you_mean(to, list(kb.documents) + sorted(generated))}", "link.missing-page")
+            elif fragment and to in anchors and fragment not in anchors[to]:
+                where = kb.documents[to].file
+                diags.error(doc.file, line, f"link to '{target}' — {where} has no heading or anchor '#{fragment}'."
+                            f"{did_you_mean(fragment, anchors[to])}", "link.missing-anchor")
+
+
+def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str] = frozenset()) -> None:
     for doc in kb.documents.values():
         for x in doc.xrefs:
             if x.target not in kb.entities:
                 diags.error(x.location.path, x.location.line, f"unknown cross-reference '{x.target}' — no "
                             f"entity has this id.{did_you_mean(x.target, kb.entities)}", "xref.unknown")
-    cited = {i.key for c in kb.citations() for i in c.items}
+    from .entities import term_pattern
+
+    linked = set(kb.backlinks) | {link.target.split("#")[0] for link in kb.lesson_links} \
+        | {v for ex in kb.examples.values() for v in ex.vignettes}
+    for kind, entities in (("lesson", kb.lessons), ("vignette", kb.vignettes), ("area", kb.areas)):
+        for eid, entity in entities.items():
+            if eid not in linked:
+                loc = entity.place.location if hasattr(entity, "place") else entity.location
+                diags.warning(loc.path, loc.line, f"{kind} '{eid}' is never linked to — nothing in the report "
+                              f"points readers to it. Link it where the report mentions it: [][{eid}].",
+                              "entity.unlinked")
+    pattern = term_pattern(kb)
+    if pattern is not None:
+        used = {m.group(1) for doc in kb.documents.values() if doc.page != "glossary.md"
+                for m in pattern.finditer(doc.body)}
+        for term in kb.terms.values():
+            if term.abbr not in used:
+                diags.warning(term.location.path, term.location.line, f"term '{term.abbr}' is not used on any page "
+                              "— remove it from the glossary.", "term.unused")
+    cited = {i.key for c in kb.citations() for i in c.items} | also_cited
     for key, src in kb.sources.items():
         if key not in cited:
             diags.warning(src.location.path, src.location.line, f"BibTeX entry '{key}' is never cited — "

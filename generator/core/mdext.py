@@ -11,19 +11,37 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from .citations import CITATION_RE, in_text, parse_citation
+from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
 from .model import KnowledgeBase
-from .scan import XREF_RE
+from .scan import SPAN_ENTITY_RE, XREF_RE
+
+VOICES_PAGE = "voices.md"
+EXAMPLES_PAGE = "prevention-examples.md"
 
 BIBLIOGRAPHY_PAGE = "references.md"
 ATTRIBUTION_RE = re.compile(r"^—\s*(?P<code>FG(?P<fg>[A-D])|(?P<area>[A-D])\d{2})(?:\s+(?P<role>police|fire|partner))?\s*$",
                             re.I)
+
+
+def relative_path(target_page: str, from_page: str) -> str:
+    """``target_page`` relative to the folder of ``from_page`` (both site paths, e.g. ``lessons/a.md``)."""
+    return _relpath(target_page, posixpath.dirname(from_page) or ".")
+
+
+@lru_cache(maxsize=65536)
+def _relpath(target: str, folder: str) -> str:
+    # Cached: posixpath.relpath makes both paths absolute on every call (a getcwd each), and pages are
+    # in a handful of folders, so the same few thousand pairs come back on every page.
+    return posixpath.relpath(target, folder)
 
 
 @dataclass
@@ -35,8 +53,7 @@ class RenderState:
     problems: list[str] = field(default_factory=list)
 
     def href(self, target_page: str, anchor: str = "") -> str:
-        rel = posixpath.relpath(target_page, posixpath.dirname(self.page) or ".")
-        return rel + (f"#{anchor}" if anchor else "")
+        return relative_path(target_page, self.page) + (f"#{anchor}" if anchor else "")
 
 
 def describe_attribution(m: re.Match) -> str:
@@ -92,8 +109,11 @@ class XRefProcessor(InlineProcessor):
         entity = self.state.kb.entities.get(m["target"])
         if entity is None:  # reported by the loader with its line
             return None, None, None
-        a = etree.Element("a", {"class": "xref", "href": self.state.href(entity.page, entity.anchor)})
-        a.text = m["text"] or entity.label
+        xrefs: list = self.md.report_xrefs  # type: ignore[attr-defined]
+        xrefs.append(m["target"])
+        a = etree.Element("a", {"class": "xref", "href": self.state.href(entity.page, entity.anchor),
+                                "id": f"xref-{len(xrefs)}"})
+        a.text = AtomicString(m["text"] or entity.label)  # words, never Markup: a title may hold < & "
         if m["text"] and m["text"] != entity.label:
             a.set("title", entity.label)
         return a, m.start(0), m.end(0)
@@ -102,16 +122,24 @@ class XRefProcessor(InlineProcessor):
 class QuoteProcessor(Treeprocessor):
     """``> text`` … ``> — A04 Police`` becomes a figure with the quote and its attribution."""
 
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(md)
+        self.state = state
+
     def run(self, root):
         used: dict[str, int] = {}
-        for parent in list(root.iter()):
-            for index, child in reversed(list(enumerate(parent))):
-                if child.tag == "blockquote":
-                    figures = self._split(child, used)
-                    if figures:
-                        parent.remove(child)
-                        for offset, fig in enumerate(figures):
-                            parent.insert(index + offset, fig)
+        self.known = [q for q in self.state.kb.quotes_on(self.state.page, inline=False)]
+        self.n = 0
+        # Split in reading order (ids follow the report's order), then replace.
+        parents = {child: parent for parent in root.iter() for child in parent}
+        found = [(parents[bq], bq) for bq in root.iter("blockquote") if bq in parents]
+        replacements = [(parent, child, self._split(child, used)) for parent, child in found]
+        for parent, child, figures in replacements:
+            if figures:
+                index = list(parent).index(child)
+                parent.remove(child)
+                for offset, fig in enumerate(figures):
+                    parent.insert(index + offset, fig)
 
     def _split(self, quote, used):
         groups, current = [], []
@@ -131,17 +159,182 @@ class QuoteProcessor(Treeprocessor):
             base = f"quote-{code.lower()}"
             used[base] = used.get(base, 0) + 1
             ident = base if used[base] == 1 else f"{base}-{used[base]}"
+            known = self.known[self.n] if self.n < len(self.known) else None
+            self.n += 1
+            if known is not None and known.code == code:
+                ident = known.place.anchor
             fig = etree.Element("figure", {"class": "quote", "id": ident})
             bq = etree.SubElement(fig, "blockquote")
             bq.extend(children)
             cap = etree.SubElement(fig, "figcaption")
-            cap.text = f"— {describe_attribution(m)}"
+            who = describe_attribution(m)
+            if known is not None and known.code == code and self.state.page != VOICES_PAGE:
+                # The code leads to every extract of the report, grouped by theme.
+                cap.text = "— "
+                link = etree.SubElement(cap, "a", {"href": self.state.href(VOICES_PAGE, ident),
+                                                   "title": "This extract among all the report's interview extracts"})
+                link.text = code
+                link.tail = who[len(code):]
+            else:
+                cap.text = f"— {who}"
             out.append(fig)
         if current:
             rest = etree.Element("blockquote")
             rest.extend(current)
             out.append(rest)
         return out
+
+
+class SpanEntityProcessor(InlineProcessor):
+    """``[words]{#example:slug …}`` and ``['words' (A14)]{#quote}``: the words, with the entity's id."""
+
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(SPAN_ENTITY_RE.pattern, md)
+        self.state = state
+
+    def handleMatch(self, m, data):  # noqa: N802
+        body = m["body"].split()[0] if m["body"].split() else ""
+        kind, _, slug = body.partition(":")
+        span = etree.Element("span")
+        span.text = m["text"]
+        if kind == "example" and f"example:{slug}" in self.state.kb.examples:
+            example = self.state.kb.examples[f"example:{slug}"]
+            span.set("class", "example")
+            span.set("id", example.place.anchor)
+            if self.state.page != EXAMPLES_PAGE:
+                # A small label after the words: the example's level, leading to every example of prevention.
+                badge = etree.SubElement(span, "a", {"class": "entity-link",
+                                                     "href": self.state.href(EXAMPLES_PAGE, f"pe-{slug}")})
+                badge.text = f"{example.level} prevention" if example.level else "prevention example"
+                badge.set("title", "This example among all the report's examples of prevention")
+        elif kind == "quote":
+            seen: list = self.md.report_inline_quotes  # type: ignore[attr-defined]
+            known = self.state.kb.quotes_on(self.state.page, inline=True)
+            span.set("class", "voice")
+            if len(seen) < len(known):
+                span.set("id", known[len(seen)].place.anchor)
+            seen.append(m["text"])
+        return span, m.start(0), m.end(0)
+
+
+class BlockEntityProcessor(InlineProcessor):
+    """``… {#lesson:slug}`` at the end of a block: a marker the tree processor turns into the block's id."""
+
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(r"\{#(?P<body>[a-z][\w-]*:[^{}\n]*)\}", md)
+        self.state = state
+
+    def handleMatch(self, m, data):  # noqa: N802
+        if data[m.end(0):].strip():
+            return None, None, None
+        kind, _, slug = m["body"].split()[0].partition(":")
+        marker = etree.Element("span", {"data-report-anchor": f"{kind}-{slug}"})
+        kb = self.state.kb
+        entity = kb.lessons.get(f"{kind}:{slug}") or kb.areas.get(f"{kind}:{slug}")
+        if entity is not None and entity.page != self.state.page:
+            # The block leads to the entity's own page: "Lesson 2 page", "Area A page".
+            link = etree.SubElement(marker, "a", {"class": "entity-link", "href": self.state.href(entity.page)})
+            link.text = f"{entity.label.split(':')[0]} page"
+        return marker, m.start(0), m.end(0)
+
+
+class BlockAnchorProcessor(Treeprocessor):
+    """Moves each block declaration's id onto its list item or paragraph."""
+
+    def run(self, root):
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for marker in [e for e in root.iter("span") if "data-report-anchor" in e.attrib]:
+            parent = parents[marker]
+            target = parent
+            if parent.tag == "p" and parents.get(parent) is not None and parents[parent].tag == "li":
+                target = parents[parent]
+            target.set("id", marker.attrib["data-report-anchor"])
+            if len(marker):  # keep the link to the entity's page, drop the marker
+                del marker.attrib["data-report-anchor"]
+                marker.set("class", "entity-links")
+                continue
+            # Remove the marker, keeping its tail text and trimming the space before it.
+            index = list(parent).index(marker)
+            tail = marker.tail or ""
+            if index == 0:
+                parent.text = (parent.text or "").rstrip() + tail
+            else:
+                prev = parent[index - 1]
+                prev.tail = (prev.tail or "").rstrip() + tail
+            parent.remove(marker)
+
+
+class TermProcessor(Treeprocessor):
+    """Marks every glossary abbreviation: the first on a page links to the glossary and shows its meaning
+    on hover and keyboard focus; the rest are ``<abbr title>``."""
+
+    SKIP = {"a", "abbr", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}
+
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        pattern = term_pattern(self.state.kb)
+        if pattern is None or self.state.page == GLOSSARY_PAGE:
+            return
+        self.pattern, self.terms, self.seen = pattern, term_by_abbr(self.state.kb), set()
+        self._walk(root)
+
+    def _walk(self, el):
+        """In reading order: the element's text, then each child and the text after it."""
+        if el.tag in self.SKIP or "citation" in el.get("class", ""):
+            return
+        children = list(el)
+        self._mark(el, None)
+        for child in children:
+            self._walk(child)
+            self._mark(el, child)
+
+    def _pieces(self, text: str):
+        out, last = [], 0
+        for m in self.pattern.finditer(text):
+            out.append((text[last:m.start()], m))
+            last = m.end()
+        return out, text[last:]
+
+    def _make(self, m):
+        term = self.terms[m.group(1)]
+        abbr = etree.Element("abbr", {"title": term.expansion})
+        abbr.text = m.group(1)
+        if term.id in self.seen:
+            abbr.tail = m.group(2)
+            return [abbr]
+        self.seen.add(term.id)
+        tip_id = f"{term.anchor}-tip"
+        a = etree.Element("a", {"class": "term", "href": self.state.href(GLOSSARY_PAGE, term.anchor),
+                                "aria-describedby": tip_id})
+        a.append(abbr)
+        abbr.tail = m.group(2)
+        tip = etree.Element("span", {"class": "term__tip", "role": "tooltip", "id": tip_id})
+        tip.text = term.expansion
+        return [a, tip]
+
+    def _mark(self, parent, after):
+        """Split the text of ``parent`` (or the tail of its child ``after``) around abbreviations."""
+        text = parent.text if after is None else after.tail
+        if not text:
+            return
+        pieces, rest = self._pieces(text)
+        if not pieces:
+            return
+        if after is None:
+            parent.text, index = pieces[0][0], 0
+        else:
+            after.tail, index = pieces[0][0], list(parent).index(after) + 1
+        new = []
+        for before, m in pieces:
+            if new:
+                new[-1].tail = (new[-1].tail or "") + before
+            new.extend(self._make(m))
+        new[-1].tail = (new[-1].tail or "") + rest
+        for i, node in enumerate(new):
+            parent.insert(index + i, node)
 
 
 class PageReferencesProcessor(Treeprocessor):
@@ -184,13 +377,19 @@ class ReportExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802
         md.registerExtension(self)
         self.md = md
-        md.report_citations = []  # type: ignore[attr-defined]
-        # Above 'reference' (170) so that [text][kind:id] and [@key] are ours.
+        self.reset()
+        # Above 'reference' (170) so that [text][kind:id], [words]{#…} and [@key] are ours.
+        md.inlinePatterns.register(SpanEntityProcessor(self.state, md), "report-span-entity", 178)
+        md.inlinePatterns.register(BlockEntityProcessor(self.state, md), "report-block-entity", 177)
         md.inlinePatterns.register(XRefProcessor(self.state, md), "report-xref", 176)
         md.inlinePatterns.register(CitationProcessor(self.state, md), "report-citation", 175)
         # After inline processing (20), before attr_list (8) and toc (5).
-        md.treeprocessors.register(QuoteProcessor(md), "report-quotes", 15)
+        md.treeprocessors.register(BlockAnchorProcessor(md), "report-block-anchors", 16)
+        md.treeprocessors.register(QuoteProcessor(self.state, md), "report-quotes", 15)
+        md.treeprocessors.register(TermProcessor(self.state, md), "report-terms", 14)
         md.treeprocessors.register(PageReferencesProcessor(self.state, md), "report-page-references", 12)
 
     def reset(self) -> None:
         self.md.report_citations = []  # type: ignore[attr-defined]
+        self.md.report_xrefs = []  # type: ignore[attr-defined]
+        self.md.report_inline_quotes = []  # type: ignore[attr-defined]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import posixpath
+import re
+import textwrap
 from functools import lru_cache
 
 import jinja2
+from markupsafe import Markup
 
-from .mdext import BIBLIOGRAPHY_PAGE
-from .model import KnowledgeBase
+from .entities import GLOSSARY_PAGE, term_pattern
+from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, relative_path
+from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample, Quote
+
+LESSONS_INDEX = "lessons/index.md"
+AREAS_INDEX = "areas/index.md"
+VIGNETTES_INDEX = "vignettes/index.md"
+HOME = "index.md"
+NOT_CLASSIFIED = "not-classified"
+LEVEL_OPTIONS = tuple((lv, f"{lv.capitalize()} prevention") for lv in LEVELS) + (
+    (NOT_CLASSIFIED, "Not classified in the report"),)
 
 # Python-Markdown extensions the generated Markdown relies on; the host must enable them.
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
@@ -16,7 +27,7 @@ REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -24,17 +35,266 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["slug"] = lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
+    env.filters["capitalize_first"] = lambda v: v[:1].upper() + v[1:]
+    return env
 
 
 def _rel(from_page: str):
     def rel(target: str) -> str:
-        return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+        return relative_path(target, from_page)
     return rel
 
 
 def generated_pages(kb: KnowledgeBase) -> dict[str, str]:
     """Site path -> Markdown of every page the generator writes (never committed)."""
-    return {BIBLIOGRAPHY_PAGE: render_bibliography(kb)}
+    pages = {BIBLIOGRAPHY_PAGE: render_bibliography(kb)}
+    if kb.lessons:
+        pages[LESSONS_INDEX] = render_lessons_index(kb)
+        for lesson in kb.lessons.values():
+            pages[lesson.page] = render_lesson(kb, lesson.id)
+    if kb.areas:
+        pages[AREAS_INDEX] = render_areas_index(kb)
+        for area in kb.areas.values():
+            pages[area.page] = render_area(kb, area.id)
+    pages[EXAMPLES_PAGE] = render_prevention_examples(kb)
+    pages[VOICES_PAGE] = render_voices(kb)
+    return pages
+
+
+def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
+    """Site paths of every page generated_pages() writes, without rendering them."""
+    pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE}
+    if kb.lessons:
+        pages |= {LESSONS_INDEX} | {lesson.page for lesson in kb.lessons.values()}
+    if kb.areas:
+        pages |= {AREAS_INDEX} | {a.page for a in kb.areas.values()}
+    return frozenset(pages)
+
+
+def _generated_page(kb: KnowledgeBase, page: str) -> str | None:
+    """One generated page, rendering only that page (pages are asked for one at a time)."""
+    if page == BIBLIOGRAPHY_PAGE:
+        return render_bibliography(kb)
+    if page == LESSONS_INDEX and kb.lessons:
+        return render_lessons_index(kb)
+    if page == AREAS_INDEX and kb.areas:
+        return render_areas_index(kb)
+    if page == EXAMPLES_PAGE:
+        return render_prevention_examples(kb)
+    if page == VOICES_PAGE:
+        return render_voices(kb)
+    lesson = kb.lessons.get("lesson:" + page.removeprefix("lessons/").removesuffix(".md"))
+    if page.startswith("lessons/") and lesson is not None:
+        return render_lesson(kb, lesson.id)
+    area = kb.areas.get("area:" + page.removeprefix("areas/").removesuffix(".md"))
+    if page.startswith("areas/") and area is not None:
+        return render_area(kb, area.id)
+    return None
+
+
+def entity_pages(kb: KnowledgeBase) -> frozenset[str]:
+    """Pages about one entity: the host may rank them first in search and leave them out of the nav."""
+    return frozenset({lesson.page for lesson in kb.lessons.values()} | {a.page for a in kb.areas.values()} |
+                     {v.page for v in kb.vignettes.values()})
+
+
+def level_label(level: str | None) -> str:
+    return f"{level} prevention" if level else "not classified in the report"
+
+
+def place_label(kb: KnowledgeBase, place: Place) -> str:
+    title = kb.documents[place.page].title if place.page in kb.documents else place.page
+    return f"{title} › {place.section}" if place.section and place.section != title else title
+
+
+def _common(kb: KnowledgeBase, page: str) -> dict:
+    rel = _rel(page)
+
+    def example_link(e: PreventionExample, own_id: bool = False) -> str:
+        attrs = (f'#pe-{e.slug} ' if own_id else "") + (f'.example-link data-level="{e.level or NOT_CLASSIFIED}" '
+                 f'data-services="{" ".join(environment().filters["slug"](s) for s in e.services)}" '
+                 f'data-areas="{" ".join(e.areas) or "none"}"')
+        return Markup(f"[{e.label}]({rel(e.place.page)}#{e.place.anchor}){{ {attrs} }}")
+
+    def area_md(letter: str, text: str | None = None) -> str:
+        """'[Area B](areas/b.md)', or plain 'Area B' when the project describes no such area."""
+        text = text or f"Area {letter}"
+        area = kb.areas.get(f"area:{letter.lower()}")
+        return Markup(f"[{text}]({rel(area.page)})") if area else text
+
+    def href(target_page: str, anchor: str = "") -> str:
+        return rel(target_page) + (f"#{anchor}" if anchor else "")
+
+    return {
+        "rel": rel,
+        "href": href,
+        "area_md": area_md,
+        "level_label": level_label,
+        "place_label": lambda place: place_label(kb, place),
+        "quote_markdown": quote_markdown,
+        "example_link": example_link,
+        "vignette_label": lambda vid: kb.vignettes[vid].label,
+        "vignette_page": lambda vid: kb.vignettes[vid].page,
+        "backlinks": [],
+    }
+
+
+def _render(template: str, kb: KnowledgeBase, page: str, **context) -> str:
+    return environment().get_template(template).render(**{**_common(kb, page), **context})
+
+
+def quote_markdown(q: Quote) -> str:
+    # Author-written Markdown, already checked for unsafe HTML by the loader.
+    return Markup("\n".join("> " + line if line.strip() else ">" for line in q.markdown.split("\n")))
+
+
+def _lesson_text(markdown: str) -> str:
+    """A lesson's list-item text as a block of its own: its nested list moves out one level and gets the
+    blank line a list after a paragraph needs."""
+    first, _, rest = markdown.partition("\n")
+    lines = [first] + textwrap.dedent(rest).split("\n") if rest else [first]
+    out: list[str] = []
+    for line in lines:
+        if re.match(r"^\s*[-*+] ", line) and out and out[-1].strip() and not re.match(r"^\s*[-*+] ", out[-1]):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _levels_of(kb: KnowledgeBase, vignette_id: str) -> list[tuple[str, list[PreventionExample]]]:
+    out = []
+    for level in LEVELS:
+        examples = [e for e in kb.examples_of(vignette_id) if e.level == level]
+        if examples:
+            out.append((level, examples))
+    return out
+
+
+def _lessons_of(kb: KnowledgeBase, entity_id: str):
+    ids = dict.fromkeys(link.lesson for link in kb.lesson_links_to(entity_id))
+    return [kb.lessons[i] for i in ids]
+
+
+def render_lessons_index(kb: KnowledgeBase) -> str:
+    from .entities import resolve_target
+
+    first = next(iter(kb.lessons.values()))
+    illustrated = {
+        lid: [resolve_target(kb, link.target)[2] for link in kb.lesson_links_of(lid)]
+        for lid in kb.lessons
+    }
+    return _render("lessons_index.md.j2", kb, LESSONS_INDEX, lessons=list(kb.lessons.values()),
+                   illustrated=illustrated, source_page=first.place.page, source_anchor=first.place.section_anchor)
+
+
+def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
+    from .entities import _plain, resolve_target
+
+    lesson = kb.lessons[lesson_id]
+    lessons = kb.lesson_sequence()
+    i = lesson.number - 1 if lessons[lesson.number - 1:lesson.number] == [lesson] else lessons.index(lesson)
+    links = []
+    for link in kb.lesson_links_of(lesson_id):
+        page, anchor, label = resolve_target(kb, link.target)
+        whose = Markup("the lesson's words" if _plain(link.reason) in _plain(lesson.markdown) else "the passage's words")
+        links.append({"page": page, "anchor": anchor, "label": label, "reason": link.reason, "whose": whose})
+    return _render("lesson.md.j2", kb, lesson.page, lesson=lesson, count=len(lessons), text=Markup(_lesson_text(lesson.markdown)),
+                   source_label=place_label(kb, lesson.place), links=links,
+                   prev=lessons[i - 1] if i > 0 else None, next=lessons[i + 1] if i + 1 < len(lessons) else None,
+                   backlinks=kb.backlinks.get(lesson_id, []))
+
+
+def _where(kb: KnowledgeBase, place: Place) -> tuple[str, str, str]:
+    return place_label(kb, place), place.page, place.section_anchor
+
+
+def render_areas_index(kb: KnowledgeBase) -> str:
+    first = next(iter(kb.areas.values()))
+    label, page, anchor = _where(kb, first.place)
+    vignettes = {a.id: [v for v in kb.vignettes.values() if v.area == a.letter] for a in kb.areas.values()}
+    return _render("areas_index.md.j2", kb, AREAS_INDEX, areas=list(kb.areas.values()), where=label,
+                   source_page=page, source_anchor=anchor, vignettes=vignettes)
+
+
+def render_area(kb: KnowledgeBase, area_id: str) -> str:
+    area = kb.areas[area_id]
+    return _render("area.md.j2", kb, area.page, area=area, where=place_label(kb, area.place),
+                   vignettes=[v for v in kb.vignettes.values() if v.area == area.letter],
+                   examples=[e for e in kb.examples.values() if area.letter in e.areas],
+                   quotes=[q for q in kb.quotes.values() if q.area == area.letter],
+                   backlinks=kb.backlinks.get(area_id, []) + kb.backlinks.get(f"focus-group:{area.letter.lower()}", []))
+
+
+def render_prevention_examples(kb: KnowledgeBase) -> str:
+    by_level = {value: [e for e in kb.examples.values() if (e.level or NOT_CLASSIFIED) == value]
+                for value, _ in LEVEL_OPTIONS}
+    matrix = {value: {s: [e for e in by_level[value] if s in e.services] for s in SERVICE_COLUMNS}
+              for value, _ in LEVEL_OPTIONS}
+    framework = next((h for d in kb.documents.values() for h in d.headings if "prevention" in d.page
+                      and h.level == 2), None)
+    framework_page = next((d.page for d in kb.documents.values() if framework in d.headings), HOME)
+    empty = {value: f"The report names no example of {label.lower()}." for value, label in LEVEL_OPTIONS}
+    return _render("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
+                   services=SERVICE_COLUMNS, areas=list(kb.areas.values()), matrix=matrix, by_level=by_level,
+                   empty=empty, framework_page=framework_page,
+                   framework_anchor=framework.anchor if framework else "",
+                   framework_label=place_label(kb, Place(framework_page, "", framework.text if framework else None,
+                                                         "", None)) if framework else "the report")
+
+
+def render_voices(kb: KnowledgeBase) -> str:
+    groups: list = []
+    for q in kb.quotes.values():
+        doc = kb.documents[q.place.page]
+        if not groups or groups[-1][0] is not doc:
+            groups.append((doc, []))
+        sections = groups[-1][1]
+        if not sections or sections[-1][0] != q.place.section:
+            sections.append((q.place.section if q.place.section != doc.title else None, []))
+        sections[-1][1].append(q)
+    return _render("voices.md.j2", kb, VOICES_PAGE, quotes=list(kb.quotes.values()), groups=groups)
+
+
+def render_glossary_table(kb: KnowledgeBase) -> str:
+    pattern = term_pattern(kb)
+    used: dict[str, list] = {t: [] for t in kb.terms}
+    by_abbr = {t.abbr: t.id for t in kb.terms.values()}
+    if pattern is not None:
+        for doc in kb.documents.values():
+            if doc.page == GLOSSARY_PAGE:
+                continue
+            for abbr in dict.fromkeys(m.group(1) for m in pattern.finditer(doc.body)):
+                used[by_abbr[abbr]].append(doc)
+    return _render("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used)
+
+
+def render_vignettes_table(kb: KnowledgeBase) -> str:
+    vignettes = sorted(kb.vignettes.values(), key=lambda v: roman_value(v.number))
+    return _render("vignettes_table.md.j2", kb, VIGNETTES_INDEX, vignettes=vignettes,
+                   levels={v.id: _levels_of(kb, v.id) for v in vignettes},
+                   lessons={v.id: _lessons_of(kb, v.id) for v in vignettes})
+
+
+def render_home_overview(kb: KnowledgeBase) -> str:
+    vignettes = sorted(kb.vignettes.values(), key=lambda v: roman_value(v.number))
+    levels = [(value, label, sum(1 for e in kb.examples.values() if (e.level or NOT_CLASSIFIED) == value))
+              for value, label in LEVEL_OPTIONS]
+    return _render("home_overview.md.j2", kb, HOME, lessons=list(kb.lessons.values()), vignettes=vignettes,
+                   levels=levels, quotes=len(kb.quotes), has_areas=bool(kb.areas),
+                   has_glossary=GLOSSARY_PAGE in kb.documents)
+
+
+ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def roman_value(numeral: str) -> int:
+    """'IV' -> 4, 'MMXVIII' -> 2018: the order of vignettes, in constant time per vignette."""
+    total = 0
+    for i, ch in enumerate(numeral):
+        value = ROMAN_VALUES[ch]
+        total += -value if i + 1 < len(numeral) and ROMAN_VALUES[numeral[i + 1]] > value else value
+    return total
 
 
 def render_bibliography(kb: KnowledgeBase) -> str:
@@ -51,19 +311,40 @@ def render_bibliography(kb: KnowledgeBase) -> str:
         ]
         for s in sources
     }
-    return environment().get_template("references.md.j2").render(
-        sources=sources, cited=cited, rel=_rel(BIBLIOGRAPHY_PAGE)
-    )
+    return _render("references.md.j2", kb, BIBLIOGRAPHY_PAGE, sources=sources, cited=cited)
 
 
-def page_markdown(kb: KnowledgeBase, page: str) -> str | None:
-    """The Markdown to render for a page of the report; None when the page is not ours."""
+def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True) -> str | None:
+    """The Markdown to render for a page of the report; None when the page is not ours.
+
+    ``site_extras=False`` leaves out what only a website needs — the vignette's related passages and
+    backlinks, the tables added to the Annex, glossary and home page — as the PDF does: it prints the
+    report as the report is.
+    """
     doc = kb.documents.get(page)
     if doc is None:
-        generated = generated_pages(kb)
-        return generated.get(page)
+        return _generated_page(kb, page)
     if doc.kind == "vignette":
-        vignette = kb.vignettes[doc.meta["vignette"]]
-        header = environment().get_template("vignette_header.md.j2").render(v=vignette, rel=_rel(page))
-        return header + "\n" + doc.body
+        if "vignette" not in doc.meta:
+            return doc.body
+        vid = doc.meta["vignette"]
+        vignette = kb.vignettes[vid]
+        header = _render("vignette_header.md.j2", kb, page, v=vignette, levels=_levels_of(kb, vid),
+                         lessons=_lessons_of(kb, vid))
+        lesson_links = [{"lesson_label": kb.lessons[link.lesson].label, "lesson_page": kb.lessons[link.lesson].page,
+                         "reason": link.reason} for link in kb.lesson_links_to(vid) if link.target == vid]
+        if not site_extras:
+            return header + "\n" + doc.body
+        footer = _render("vignette_footer.md.j2", kb, page,
+                         examples=kb.examples_of(vid),
+                         lesson_links=lesson_links, backlinks=kb.backlinks.get(vid, []))
+        return header + "\n" + doc.body + "\n" + footer
+    if not site_extras:
+        return doc.body
+    if page == VIGNETTES_INDEX and kb.vignettes:
+        return doc.body + "\n" + render_vignettes_table(kb)
+    if page == GLOSSARY_PAGE and kb.terms:
+        return doc.body + "\n" + render_glossary_table(kb)
+    if page == HOME and (kb.lessons or kb.vignettes):
+        return doc.body + "\n" + render_home_overview(kb)
     return doc.body

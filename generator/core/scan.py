@@ -8,7 +8,9 @@ of them. The renderer numbers citations the same way and checks that it found th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from markdown.extensions.toc import slugify
 
 from .citations import CITATION_RE, parse_citation
 from .model import CitationItem, Heading
@@ -19,6 +21,34 @@ CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1")
 # [text][kind:id] — the label of a reference-style link names an entity.
 XREF_RE = re.compile(r"\[(?P<text>[^\[\]\n]*)\]\[(?P<target>(?P<kind>[a-z]+):(?P<id>[\w.-]+))\]")
 ATTR_RE = re.compile(r"\s*\{[:#][^}]*\}\s*$")
+# [text](target "title") — an inline link; images (![…](…)) are links too for this purpose.
+LINK_RE = re.compile(r"\]\((?P<target><[^>\n]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+EXPLICIT_ID_RE = re.compile(r"\{:?\s*#([\w-]+)[^}]*\}\s*$")
+# Entity declarations. On a block (paragraph or list item), at the end of its first line:
+#   - **Evaluation matters:** understanding … {#lesson:evaluation-matters}
+# On the exact words of a passage:
+#   [road safety programmes]{#example:road-safety-programmes level=primary services="Police Scotland, SFRS"}
+#   ['the normal now' (A14)]{#quote}
+# Anything inside {#…} is parsed (and checked) by the loader; these patterns only find it.
+SPAN_ENTITY_RE = re.compile(r"\[(?P<text>[^\[\]\n]+)\]\{#(?P<body>[a-z][^{}\n]*)\}")
+BLOCK_ENTITY_RE = re.compile(r"(?<=\s)\{#(?P<body>[a-z][\w-]*:[^{}\n]*)\}\s*$")
+# "> — A04 Police": the attribution line that ends an interview extract.
+ATTRIBUTION_RE = re.compile(
+    r"^—\s*(?P<code>FG(?P<fg>[A-D])|(?P<area>[A-D])\d{2})(?:\s+(?P<role>police|fire|partner))?\s*$", re.I)
+QUOTE_LINE_RE = re.compile(r"^(?P<indent>\s*)>\s?(?P<text>.*)$")
+LIST_ITEM_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+\.)\s+")
+EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)")
+
+
+def heading_anchor(text: str, used: dict[str, int]) -> str:
+    """The id Python-Markdown's toc extension gives a heading (same slug, same de-duplication)."""
+    m = EXPLICIT_ID_RE.search(text)
+    if m:
+        return m.group(1)
+    base = slugify(EMPHASIS_RE.sub("", ATTR_RE.sub("", text)), "-")
+    n = used.get(base, 0)
+    used[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
 
 
 @dataclass(frozen=True)
@@ -33,6 +63,31 @@ class ScannedXRef:
     target: str
     text: str
     line: int
+    section: Heading | None = None
+
+
+@dataclass(frozen=True)
+class ScannedEntity:
+    """A ``{#kind:slug …}`` declaration: on a span (``text`` is its words) or on a block."""
+
+    body: str  # what is inside {# … }
+    text: str  # the span's words, or the block's whole Markdown (first line without the marker)
+    line: int
+    on_span: bool
+    section: Heading | None
+    list_item: bool = False
+
+
+@dataclass(frozen=True)
+class ScannedQuote:
+    """A block quote's extract and its attribution line."""
+
+    markdown: str
+    code: str
+    role: str | None
+    area: str
+    line: int  # the extract's first line
+    section: Heading | None
 
 
 @dataclass(frozen=True)
@@ -41,6 +96,10 @@ class Scan:
     citations: tuple[ScannedCitation, ...]
     xrefs: tuple[ScannedXRef, ...]
     raw_html_lines: tuple[tuple[int, str], ...]
+    entities: tuple[ScannedEntity, ...] = ()
+    quotes: tuple[ScannedQuote, ...] = ()
+    text_lines: tuple[tuple[int, str], ...] = field(default=(), repr=False)  # prose lines, code removed
+    links: tuple[tuple[int, str], ...] = ()  # (line, target) of every inline Markdown link
 
 
 # Script elements, on…= handlers inside a tag, and javascript: URLs; prose like "n = 12" is fine.
@@ -48,10 +107,14 @@ UNSAFE_HTML_RE = re.compile(r"<\s*script\b|<[a-z][^>]*?\son[a-z]+\s*=|javascript
 
 
 def scan(body: str, first_line: int) -> Scan:
-    headings, citations, xrefs, unsafe = [], [], [], []
+    headings, citations, xrefs, unsafe, entities, quotes, prose, links = [], [], [], [], [], [], [], []
     fence: str | None = None
-    section: str | None = None
-    for offset, raw in enumerate(body.split("\n")):
+    section: Heading | None = None
+    used_anchors: dict[str, int] = {}
+    lines = body.split("\n")
+    quote_lines: list[str] = []
+    quote_start = 0
+    for offset, raw in enumerate(lines):
         line = first_line + offset
         m = FENCE_RE.match(raw)
         if fence:
@@ -62,17 +125,72 @@ def scan(body: str, first_line: int) -> Scan:
             fence = m.group(1)
             continue
         text = CODE_SPAN_RE.sub(lambda s: " " * len(s.group(0)), raw)
+        prose.append((line, text))
         if UNSAFE_HTML_RE.search(text):
             unsafe.append((line, UNSAFE_HTML_RE.search(text).group(0).strip()))
         h = HEADING_RE.match(text)
         if h:
             title = ATTR_RE.sub("", h.group(2))
-            headings.append(Heading(len(h.group(1)), title, line))
-            section = title
+            heading = Heading(len(h.group(1)), title, line, heading_anchor(h.group(2), used_anchors))
+            headings.append(heading)
+            section = heading
+        # Interview extracts: "> text" lines up to a "> — CODE role" line.
+        q = QUOTE_LINE_RE.match(text)
+        if q:
+            a = ATTRIBUTION_RE.match(q["text"].strip())
+            if a:
+                extract = "\n".join(quote_lines).strip()
+                if extract:
+                    code = a["code"].upper()
+                    quotes.append(ScannedQuote(extract, code, "focus group" if a["fg"] else
+                                               (a["role"].lower() if a["role"] else None),
+                                               (a["fg"] or a["area"]).upper(), quote_start, section))
+                quote_lines = []
+            else:
+                if not quote_lines and not q["text"].strip():
+                    pass
+                else:
+                    if not quote_lines:
+                        quote_start = line
+                    quote_lines.append(q["text"])
+        elif text.strip():
+            quote_lines = []
         for x in XREF_RE.finditer(text):
-            xrefs.append(ScannedXRef(x["target"], x["text"], line))
+            xrefs.append(ScannedXRef(x["target"], x["text"], line, section))
+        for link in LINK_RE.finditer(text):
+            links.append((line, link["target"].strip("<>")))
         for c in CITATION_RE.finditer(text):
             items = parse_citation(c["body"])
             if items:
-                citations.append(ScannedCitation(items, line, section))
-    return Scan(tuple(headings), tuple(citations), tuple(xrefs), tuple(unsafe))
+                citations.append(ScannedCitation(items, line, section.text if section else None))
+        for e in SPAN_ENTITY_RE.finditer(text):
+            entities.append(ScannedEntity(e["body"].strip(), e["text"], line, True, section))
+        b = BLOCK_ENTITY_RE.search(SPAN_ENTITY_RE.sub(lambda s: " " * len(s.group(0)), text))
+        if b:
+            block = _block_text(lines, offset, raw[:b.start()].rstrip())
+            entities.append(ScannedEntity(b["body"].strip(), block, line, False, section,
+                                          bool(LIST_ITEM_RE.match(raw))))
+    return Scan(tuple(headings), tuple(citations), tuple(xrefs), tuple(unsafe), tuple(entities),
+                tuple(quotes), tuple(prose), tuple(links))
+
+
+def _block_text(lines: list[str], start: int, first: str) -> str:
+    """The Markdown of the paragraph or list item whose first line is ``lines[start]`` (marker removed).
+
+    A list item runs on over its indented continuation, including nested lists, up to the next item
+    at its own indentation or the first line indented less.
+    """
+    item = LIST_ITEM_RE.match(lines[start])
+    if not item:
+        return first.strip()
+    indent = len(item["indent"])
+    out = [first[item.end():]]
+    for raw in lines[start + 1:]:
+        if raw.strip() == "":
+            out.append("")
+            continue
+        own = len(raw) - len(raw.lstrip())
+        if own <= indent and (LIST_ITEM_RE.match(raw) or not out[-1]):
+            break
+        out.append(raw[item.end():] if raw[:item.end()].strip() == "" else raw.strip())
+    return "\n".join(out).strip()

@@ -1,0 +1,368 @@
+"""The PDF edition: the report's pages as one HTML document, laid out by WeasyPrint in one pass.
+
+The host passes the pages in the report's order (it knows the navigation; the core does not). Each
+page's Markdown goes through the same :class:`~generator.core.mdext.ReportExtension` and base
+extensions as on the site, so citations, quotes and cross-references render identically. Only links
+change: :class:`PdfRenderState` and :class:`PdfLinks` turn every link between pages into an internal
+link ``#<page>--<anchor>``, and every id is prefixed with its page's id so that ids stay unique in the
+one document. A link to a page that is not in the PDF keeps its words and loses its target.
+
+Citations are author–year, each linked to its entry in the References chapter (no page-foot notes:
+WeasyPrint 70 misplaces them, and drops some when the footnote area has a top border and padding).
+
+Reproducible: dates come from ``SOURCE_DATE_EPOCH`` (UTC), fonts are the project's own
+(``generator/fonts/``), and nothing in the PDF depends on the folder, time zone or locale.
+
+Exceptions::
+
+    BuildError    a page renders with a problem, or WeasyPrint warns (a missing anchor, a font that
+                  cannot be loaded): the PDF is strict like the site, and nothing is written
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from . import release
+from .diagnostics import BuildError, Diagnostic
+from .mdext import RenderState, ReportExtension
+from .model import KnowledgeBase
+from .render import REQUIRED_EXTENSIONS, page_markdown
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+# The site's Python-Markdown extensions, less those that only style code blocks on the site.
+BASE_EXTENSIONS = tuple(dict.fromkeys(("toc", "attr_list", "md_in_html", "tables", "admonition",
+                                       *REQUIRED_EXTENSIONS)))
+PAGE_REFERENCES_ID = "references-on-this-page"  # the per-page reference list that mdext appends
+ID_ATTRIBUTES = ("id",)
+IDREF_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "for", "headers")
+
+SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire reform in Scotland: "
+           "partnership working, innovation and prevention in Police Scotland and the Scottish Fire "
+           "and Rescue Service.")
+KEYWORDS = ("police and fire reform", "Police Scotland", "Scottish Fire and Rescue Service", "partnership",
+            "innovation", "prevention", "public service reform", "evaluation", "Scotland")
+OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def page_id(page: str) -> str:
+    """The id of a page's section in the PDF: ``vignettes/road-safety.md`` -> ``vignettes-road-safety``."""
+    stem = posixpath.splitext(page)[0]
+    if stem.endswith("/index"):
+        stem = stem[: -len("/index")]
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "home"
+
+
+def global_id(page: str, anchor: str = "") -> str:
+    """A page's element id, unique in the whole PDF: ``introduction--cite-3``."""
+    return f"{page_id(page)}--{anchor}" if anchor else page_id(page)
+
+
+@dataclass
+class PdfRenderState(RenderState):
+    """Links between pages become links inside the one document; pages outside it get no target."""
+
+    in_pdf: frozenset[str] = frozenset()
+
+    def href(self, target_page: str, anchor: str = "") -> str:
+        if target_page not in self.in_pdf:
+            return ""  # PdfLinks keeps the words and drops the link
+        return "#" + global_id(target_page, anchor)
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str  # global id
+    text: str
+
+
+class PdfLinks(Treeprocessor):
+    """Prefix every id with the page's id; turn ``page.md#anchor`` links into ``#page--anchor``.
+
+    Runs last (after toc has given headings their ids); records the page's h1 and h2 for the contents.
+    """
+
+    def __init__(self, md: Markdown, state: PdfRenderState, headings: list[Heading]):
+        super().__init__(md)
+        self.state = state
+        self.headings = headings
+        self.page_ids = {page_id(p) for p in state.in_pdf}
+
+    def run(self, root):
+        page = self.state.page
+        for el in root.iter():
+            for name in ID_ATTRIBUTES:
+                if el.get(name):
+                    el.set(name, global_id(page, el.get(name)))
+            for name in IDREF_ATTRIBUTES:
+                if el.get(name):
+                    el.set(name, " ".join(global_id(page, i) for i in el.get(name).split()))
+            if el.tag == "a" and el.get("href") is not None:
+                target = self._target(el.get("href"))
+                if target is None:
+                    del el.attrib["href"]
+                    el.tag = "span"
+                    el.set("class", (el.get("class", "") + " link--outside").strip())
+                else:
+                    el.set("href", target)
+            if el.tag in ("h1", "h2") and el.get("id"):
+                self.headings.append(Heading(int(el.tag[1]), el.get("id"), "".join(el.itertext()).strip()))
+
+    def _target(self, href: str) -> str | None:
+        """The href to write, or None to drop the link (a page that is not in the PDF)."""
+        if not href:
+            return None
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
+            return href  # external: http(s), mailto
+        if not parts.path:
+            anchor = parts.fragment
+            if anchor in self.page_ids or anchor.split("--", 1)[0] in self.page_ids and "--" in anchor:
+                return href  # already global (made by PdfRenderState.href)
+            return "#" + global_id(self.state.page, anchor)
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(self.state.page), parts.path))
+        if target.endswith("/") or not target.endswith(".md"):
+            target = posixpath.join(target, "index.md")
+        if target not in self.state.in_pdf:
+            return None
+        return "#" + global_id(target, parts.fragment)
+
+
+class PdfExtension(Extension):
+    def __init__(self, state: PdfRenderState, headings: list[Heading]):
+        self.state = state
+        self.headings = headings
+        super().__init__()
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
+        # After toc (5), which gives the headings their ids.
+        md.treeprocessors.register(PdfLinks(md, self.state, self.headings), "report-pdf-links", 1)
+
+
+@dataclass
+class RenderedPage:
+    page: str
+    id: str
+    kind: str  # "chapter" | "vignette" | "generated"
+    title: str
+    html: str
+    headings: list[Heading] = field(default_factory=list)
+
+
+@dataclass
+class ContentsEntry:
+    id: str
+    text: str
+    children: list[ContentsEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    path: Path
+    pages: int
+    bytes: int
+    seconds: float
+
+
+def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> RenderedPage:
+    """One page's HTML, rendered as on the site, with the PDF's links and ids."""
+    markdown = page_markdown(kb, page, site_extras=False)
+    doc = kb.documents.get(page)
+    if markdown is None:
+        if doc is None:
+            raise BuildError([Diagnostic(page, None, "is not a page of the report — it is neither a Markdown "
+                                         "file nor a generated page; remove it from the PDF's pages.",
+                                         "pdf.unknown-page")])
+        markdown = doc.body
+    state = PdfRenderState(kb, page=page, in_pdf=in_pdf)
+    headings: list[Heading] = []
+    md = Markdown(extensions=[*BASE_EXTENSIONS, ReportExtension(state), PdfExtension(state, headings)])
+    html = md.convert(markdown)
+    if state.problems:
+        raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in state.problems])
+    kind = doc.kind if doc is not None else "generated"
+    title = next((h.text for h in headings if h.level == 1), doc.title if doc else page)
+    return RenderedPage(page, page_id(page), kind, title, html, headings)
+
+
+def contents(pages: list[RenderedPage]) -> list[ContentsEntry]:
+    """Chapters with their sections; vignettes under the annex that introduces them."""
+    entries: list[ContentsEntry] = []
+    for p in pages:
+        h1 = next((h for h in p.headings if h.level == 1), None)
+        if h1 is None:
+            continue
+        entry = ContentsEntry(h1.id, h1.text)
+        if p.kind == "chapter":
+            entry.children = [ContentsEntry(h.id, h.text) for h in p.headings
+                              if h.level == 2 and h.id != global_id(p.page, PAGE_REFERENCES_ID)]
+        if p.kind == "vignette" and entries:
+            entries[-1].children.append(entry)
+        else:
+            entries.append(entry)
+    return entries
+
+
+def publication_details(kb: KnowledgeBase, page: str) -> tuple[dict[str, str], str]:
+    """The ``- Key: value`` list under ``## Publication details`` and the copyright line (``© …``) of the
+    ``## Copyright and licence`` section of ``page``; empty when the page or section is missing."""
+    doc = kb.documents.get(page)
+    if doc is None:
+        return {}, ""
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in doc.body.splitlines():
+        m = re.match(r"^##\s+(.+?)\s*$", line)
+        if m:
+            current = sections.setdefault(m[1].strip().lower(), [])
+        elif current is not None:
+            current.append(line)
+    details = {}
+    for line in sections.get("publication details", []):
+        m = re.match(r"^[-*]\s+([^:]+):\s*(.+?)\s*$", line)
+        if m:
+            details[m[1].strip()] = m[2]
+    copyright_line = next((line.strip() for line in sections.get("copyright and licence", [])
+                           if line.strip().startswith("©")), "")
+    return details, copyright_line
+
+
+def _authors(details: dict[str, str]) -> list[str]:
+    return [a.strip() for a in re.split(r",\s*|\s+and\s+", details.get("Authors", "")) if a.strip()]
+
+
+def _moment(epoch: int | None) -> datetime:
+    if epoch is None:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def _long_date(moment: datetime) -> str:
+    """'28 February 2018', whatever the locale."""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def _published(details: dict[str, str]) -> str:
+    """The month of publication, e.g. 'February 2018', from 'Published by: …, February 2018'."""
+    m = re.search(r"(%s)\s+\d{4}" % "|".join(MONTHS), details.get("Published by", ""))
+    return m[0] if m else ""
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates/pdf"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(kb: KnowledgeBase, pages: list[str], *, details_page: str = "about.md",
+                epoch: int | None = None) -> str:
+    """The whole PDF as one HTML document: cover, contents, the pages in order, back matter."""
+    in_pdf = frozenset(pages)
+    rendered = [render_page(kb, p, in_pdf) for p in pages]
+    details, copyright_line = publication_details(kb, details_page)
+    moment = _moment(epoch)
+    title = details.get("Title") or (rendered[0].title if rendered else "Report")
+    return environment().get_template("report.html.j2").render(
+        title=title,
+        details=details,
+        series=details.get("Series", "").split(";")[0].strip(),
+        authors=_authors(details),
+        organisations=details.get("Authors", ""),
+        published=_published(details),
+        copyright=copyright_line,
+        subject=SUBJECT,
+        keywords=KEYWORDS,
+        ogl_url=OGL_URL,
+        version=release.version(),
+        build_date=_long_date(moment),
+        timestamp=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        pages=rendered,
+        contents=contents(rendered),
+        fonts=FONTS_DIR.as_uri() + "/",
+    )
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def write_pdf(html: str, out: Path) -> int:
+    """Lay out ``html`` and write the PDF atomically to ``out``; return its number of pages."""
+    import weasyprint  # imported here: it is slow to import, and only the PDF needs it
+
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    try:
+        document = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/").render(
+            pdf_variant="pdf/ua-1")
+        data = document.write_pdf(
+            pdf_variant="pdf/ua-1",
+            pdf_identifier=True,  # the digest of the PDF's own bytes: stable, unlike a random id
+        )
+    finally:
+        logger.removeHandler(collect)
+    if collect.messages:
+        raise BuildError([Diagnostic(out.name, None, f"WeasyPrint: {m}", "pdf.layout")
+                          for m in dict.fromkeys(collect.messages)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(document.pages)
+
+
+def build_pdf(kb: KnowledgeBase, pages: list[str], out: Path | str, *, details_page: str = "about.md",
+              epoch: int | None = None) -> PdfResult:
+    """Write the PDF of ``pages`` (site paths, in the report's order) to ``out``.
+
+    ``details_page`` gives the cover's and back matter's publication details; ``epoch`` (default:
+    ``SOURCE_DATE_EPOCH``, else now) dates the build.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    if epoch is None:
+        epoch = release.source_date_epoch()
+    n = write_pdf(render_html(kb, pages, details_page=details_page, epoch=epoch), out)
+    return PdfResult(out, n, out.stat().st_size, time.perf_counter() - started)
+
+
+def human_size(n: int) -> str:
+    """'1.2 MB', '830 kB' (SI units, as a download link shows them)."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{max(1, round(n / 1000))} kB"

@@ -1,0 +1,140 @@
+"""Replace an output folder all at once, or not at all.
+
+A build writes into a staging folder beside the output (``.site-new-<pid>-…``); only a complete build
+is swapped in. On Linux the swap is one ``renameat2(RENAME_EXCHANGE)`` call, so there is no moment
+without a site; elsewhere it is two renames, the first undone if the second fails. Signals are held
+back while folders change names, and staging folders left by a killed build are removed by the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+NEW_PREFIX = ".site-new-"
+OLD_PREFIX = ".site-old-"
+_HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Delay SIGINT/SIGTERM/SIGHUP until the block has finished (no-op where unsupported)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Remove staging folders in ``parent`` whose build process no longer runs (e.g. after SIGKILL)."""
+    removed = []
+    for prefix in (NEW_PREFIX, OLD_PREFIX):
+        for path in sorted(parent.glob(f"{prefix}*")):
+            pid = path.name[len(prefix):].split("-", 1)[0]
+            if path.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False when the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False  # kernel or file system without RENAME_EXCHANGE
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def swap_in(new: Path, site_dir: Path) -> Path | None:
+    """Put the complete folder ``new`` at ``site_dir``; call with signals held.
+
+    Returns the folder now holding the previous site (for the caller to remove), or None when there
+    was none. On failure ``site_dir`` is as it was and the exception propagates.
+    """
+    if not site_dir.exists():
+        new.rename(site_dir)
+        return None
+    if _exchange(new, site_dir):
+        return new  # now holds the previous site
+    old = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{os.getpid()}-", dir=site_dir.parent))
+    try:
+        site_dir.rename(old / "site")
+        try:
+            new.rename(site_dir)
+        except BaseException:
+            (old / "site").rename(site_dir)
+            raise
+    except BaseException:
+        if not (old / "site").exists():  # never delete the previous site
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    return old
+
+
+class Staging:
+    """``with Staging(site) as stage:`` build into ``stage.path``, then ``stage.publish()``.
+
+    Leaving the block without publishing (an error, Ctrl-C, SIGTERM turned into an exception) leaves
+    ``site`` as it was; either way no staging folder is left behind.
+    """
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = Path(site_dir).resolve()
+        self.path: Path | None = None
+        self.published = False
+        self._old: Path | None = None
+
+    def __enter__(self) -> Staging:
+        self.site_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(self.site_dir.parent)
+        try:
+            with signals_held():
+                self.path = Path(tempfile.mkdtemp(prefix=f"{NEW_PREFIX}{os.getpid()}-", dir=self.site_dir.parent))
+        except BaseException:  # a signal delivered as the block ends
+            self._clean()
+            raise
+        return self
+
+    def publish(self) -> None:
+        assert self.path is not None, "publish() inside the with block"
+        with signals_held():
+            self._old = swap_in(self.path, self.site_dir)
+            self.published = True
+
+    def _clean(self) -> None:
+        with signals_held():
+            for path in (self.path, self._old):
+                if path is not None and path.exists() and path != self.site_dir:
+                    shutil.rmtree(path, ignore_errors=True)
+
+    def __exit__(self, *exc_info) -> None:
+        self._clean()

@@ -1,0 +1,81 @@
+/* Keyboard and screen-reader fixes that need the page's own content (issue #5). Runs on every page
+   after Material's bundle, which wraps each table in a scrolling .md-typeset__scrollwrap. */
+(function () {
+  "use strict";
+
+  /* A table wider than the screen scrolls in its own region: reachable by Tab, scrolled with the
+     arrow keys, and named after its caption or the heading above it (WCAG 1.4.10, 2.1.1). */
+  function tableRegions(root) {
+    root.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+      if (wrap.hasAttribute("tabindex")) return;
+      var table = wrap.querySelector("table");
+      if (!table) return;
+      var name = table.caption ? table.caption.textContent : "";
+      for (var el = wrap.previousElementSibling; !name && el; el = el.previousElementSibling) {
+        if (/^H[1-6]$/.test(el.tagName)) name = el.textContent.replace(/\u00b6$/, "");
+      }
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", "Table: " + (name || "table").trim() + " (scrolls sideways)");
+    });
+  }
+
+  /* The ¶ after each heading is a link whose name would be "pilcrow": name it after its heading. */
+  function headerLinks(root) {
+    root.querySelectorAll("a.headerlink").forEach(function (link) {
+      var heading = link.parentElement;
+      if (!heading || link.hasAttribute("aria-label")) return;
+      var text = Array.prototype.filter.call(heading.childNodes, function (n) { return n !== link; })
+        .map(function (n) { return n.textContent; }).join("").trim();
+      link.setAttribute("aria-label", "Link to this section: " + text);
+    });
+  }
+
+  /* The menu and search buttons of the header are <label>s for hidden checkboxes, which Tab skips:
+     on a narrow screen or at 200% zoom a keyboard user could not open the menu or the search. Each
+     gets a real <button> in its place that clicks the label, then moves focus into what it opened. */
+  function headerButtons() {
+    [["__drawer", "Open the menu"], ["__search", "Search"]].forEach(function (pair) {
+      var label = document.querySelector(".md-header label.md-header__button[for=" + pair[0] + "]");
+      if (!label || label.classList.contains("report-replaced")) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "md-header__button md-icon report-header-button report-header-button" + pair[0];
+      button.setAttribute("aria-label", pair[1]);
+      button.innerHTML = label.innerHTML;
+      button.addEventListener("click", function () {
+        label.click();
+        if (pair[0] === "__search") {
+          var input = document.querySelector(".md-search__input");
+          if (input) input.focus();
+        } else if (document.getElementById("__drawer").checked) {
+          var first = document.querySelector(".md-sidebar--primary a[href]");
+          if (first) first.focus();
+        }
+      });
+      label.classList.add("report-replaced");
+      label.parentNode.insertBefore(button, label);
+    });
+  }
+
+  /* Material gives each code block's copy button a <nav> with no name; on a page with a code block,
+     axe finds two unnamed navigation landmarks (landmark-unique). */
+  function codeNavs(root) {
+    root.querySelectorAll("nav.md-code__nav:not([aria-label])").forEach(function (nav) {
+      nav.setAttribute("aria-label", "Code block");
+    });
+  }
+
+  function enhance() {
+    codeNavs(document);
+    tableRegions(document);
+    headerLinks(document);
+    headerButtons();
+  }
+
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(function () { setTimeout(enhance, 0); });
+  } else {
+    document.addEventListener("DOMContentLoaded", enhance);
+  }
+})();

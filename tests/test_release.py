@@ -1,0 +1,147 @@
+"""What a maintainer relies on to release: reproducible builds, the SHA256SUMS manifest, the version and
+build date, the changelog, and GitHub workflows that GitHub will accept."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+import generator
+from conftest import REPO
+from generator.core import release
+
+EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC, already 2023-11-15 in Kiribati
+
+
+def build(root: Path, site: Path, tz: str, locale: str) -> Path:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "TZ": tz, "LC_ALL": locale, "LANG": locale}
+    result = subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(root), "build",
+                             "--site-dir", str(site)], cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory) -> tuple[Path, Path]:
+    """The real report built twice: from the repository, and from a copy of it in another folder,
+    in another time zone and locale."""
+    first = build(REPO, tmp_path_factory.mktemp("a") / "site", "UTC", "C.UTF-8")
+    copy = tmp_path_factory.mktemp("b") / "elsewhere" / "report"
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "site", ".site-*", "node_modules", "tests", "__pycache__", ".*_cache", "*.egg-info"))
+    second = build(copy, copy / "public", "Pacific/Kiritimati", "POSIX")
+    return first, second
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_builds_with_source_date_epoch_are_byte_identical_across_folders_time_zones_and_locales(two_builds):
+    a, b = (files(site) for site in two_builds)
+    assert sorted(a) == sorted(b)
+    assert [path for path in a if a[path] != b[path]] == []
+    for kind in ("sitemap.xml", "sitemap.xml.gz", "search/search_index.json", "index.html"):
+        assert kind in a
+    assert any(path.endswith(".pdf") for path in a), "the PDF is part of the release"
+
+
+def test_sha256sums_lists_every_file_of_the_site_and_checks_out(two_builds):
+    site = two_builds[0]
+    manifest = (site / "SHA256SUMS").read_text(encoding="utf-8")
+    listed = [line.split("  ", 1)[1] for line in manifest.splitlines()]
+    assert listed == sorted(p for p in files(site) if p != "SHA256SUMS")
+    first = manifest.splitlines()[0]
+    digest, path = first.split("  ", 1)
+    assert digest == hashlib.sha256((site / path).read_bytes()).hexdigest()
+    if shutil.which("sha256sum"):
+        check = subprocess.run(["sha256sum", "--check", "--strict", "--quiet", "SHA256SUMS"], cwd=site,
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_footer_shows_the_version_and_the_utc_build_date(two_builds):
+    html = (two_builds[1] / "index.html").read_text(encoding="utf-8")  # built in UTC+14
+    footer = html[html.index('<footer'):]
+    assert f"Version {generator.__version__}" in footer
+    assert "2023-11-14" in footer and "2023-11-15" not in footer
+
+
+def test_build_date_is_the_utc_day_of_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    try:
+        assert release.build_date() == "2023-11-14"
+        assert release.build_date(0) == "1970-01-01"
+        monkeypatch.delenv("SOURCE_DATE_EPOCH")
+        assert release.build_date() == datetime.now(timezone.utc).date().isoformat()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_version_comes_from_pyproject_and_has_a_changelog_section():
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert generator.__version__ == release.version() == declared
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\]", changelog, flags=re.M)
+    assert headings[0] == "Unreleased"
+    assert declared in headings
+
+
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "release.yml"])
+def test_workflows_are_valid_for_github(name):
+    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                             str(WORKFLOWS / name)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def workflow(name: str) -> dict:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def steps(job: dict) -> str:
+    return "\n".join(str(s.get("uses", "")) + " " + str(s.get("run", "")) + " " + str(s.get("with", ""))
+                     for s in job["steps"])
+
+
+def test_ci_runs_the_tests_on_every_push_and_pull_request():
+    ci = workflow("ci.yml")
+    assert set(ci["on"]) == {"push", "pull_request"}
+    [job] = ci["jobs"].values()
+    assert job["env"]["CI"] == "true"
+    assert "bash .ci/run" in steps(job)
+    assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_release_publishes_a_tag_reproducibly_with_its_pdf_checksums_and_pages():
+    wf = workflow("release.yml")
+    assert wf["on"] == {"push": {"tags": ["v*"]}}
+    build_job, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
+    text = steps(build_job)
+    assert 'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct "$GITHUB_SHA")' in text
+    assert text.index("SOURCE_DATE_EPOCH") < text.index("make build")
+    assert "site/downloads/*.pdf" in text and "site/SHA256SUMS" in text
+    assert build_job["permissions"] == {"contents": "write"}
+    assert "actions/upload-pages-artifact@" in text
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
