@@ -262,3 +262,22 @@ def test_special_characters_in_a_title_are_escaped_in_cross_references(tmp_path)
     html = md.convert(page_markdown(kb, "index.md"))
     # Text, not markup: < and & escaped (quotes need no escaping in text content).
     assert "Vignette I: Fish &lt;b&gt; &amp; \"Chips\" 'n' peas</a>" in html
+
+
+def test_special_characters_in_a_title_are_text_in_the_pdf_bookmarks_and_metadata(tmp_path):
+    from pypdf import PdfReader
+
+    files = {VF: V.replace("title: Road Safety", f"title: {TITLE_YAML}"),
+             "content/index.md": "# Home\n\nSee [][vignette:road-safety] [@huxham2005].\n"}
+    project = write_mkdocs_site(tmp_path, files)
+    result = run_cli("pdf", "--out", str(tmp_path / "r.pdf"), cwd=project)
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(tmp_path / "r.pdf")
+
+    def titles(outline):
+        for item in outline:
+            yield from titles(item) if isinstance(item, list) else [item.title]
+
+    title = "Vignette I: Fish <b> & \"Chips\" 'n' peas"  # a PDF's strings are text: nothing to escape, nothing lost
+    assert title in list(titles(reader.outline))
+    assert reader.metadata.title == title

@@ -21,6 +21,8 @@ Exceptions::
 
 from __future__ import annotations
 
+import html
+
 import logging
 import os
 import posixpath
@@ -124,7 +126,16 @@ class PdfLinks(Treeprocessor):
                 else:
                     el.set("href", target)
             if el.tag in ("h1", "h2") and el.get("id"):
-                self.headings.append(Heading(int(el.tag[1]), el.get("id"), "".join(el.itertext()).strip()))
+                self.headings.append(Heading(int(el.tag[1]), el.get("id"), self._text(el)))
+
+    def _text(self, el) -> str:
+        """A heading's words as a reader sees them: Python-Markdown keeps raw HTML and entities as
+        placeholders until after the tree is done, so put them back and reduce them to text."""
+        text = "".join(el.itertext())
+        text = re.sub(r"\x02wzxhzdk:(\d+)\x03",
+                      lambda m: self.md.htmlStash.rawHtmlBlocks[int(m.group(1))], text)
+        text = self.md.treeprocessors["unescape"].unescape(text) if "unescape" in self.md.treeprocessors else text
+        return html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
 
     def _target(self, href: str) -> str | None:
         """The href to write, or None to drop the link (a page that is not in the PDF)."""

@@ -121,7 +121,7 @@ def _common(kb: KnowledgeBase, page: str) -> dict:
         """'[Area B](areas/b.md)', or plain 'Area B' when the project describes no such area."""
         text = text or f"Area {letter}"
         area = kb.areas.get(f"area:{letter.lower()}")
-        return Markup(f"[{text}]({rel(area.page)})") if area else text
+        return Markup(f"[{text}]({rel(area.page)})") if area and area.page != page else text
 
     def href(target_page: str, anchor: str = "") -> str:
         return rel(target_page) + (f"#{anchor}" if anchor else "")

@@ -1,0 +1,38 @@
+"""Valid HTML: the Nu Html Checker (vnu.jar, pinned in package-lock.json) finds no error on any page."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO
+
+VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def java_or_skip() -> str:
+    java = shutil.which("java")
+    if java:
+        return java
+    if os.environ.get("CI") == "true":
+        pytest.fail("Java is required in CI for the Nu Html Checker; .ci/run installs default-jre-headless")
+    pytest.skip("Java not installed (apt-get install default-jre-headless)")
+
+
+def test_every_page_is_valid_html(built_site):
+    java = java_or_skip()
+    if not VNU_JAR.exists():
+        pytest.fail(f"{VNU_JAR} is missing: run `npm ci --ignore-scripts` (make test does)")
+    pages = sorted(built_site.rglob("*.html"))
+    assert len(pages) > 10
+    result = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", "--skip-non-html", str(built_site)],
+                            capture_output=True, text=True)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    errors = [f"{m['url'].split(str(built_site))[-1]}:{m.get('lastLine', '?')}: {m['message']} "
+              f"[{m.get('extract', '').strip()[:80]}]"
+              for m in messages if m["type"] == "error" or m.get("subType") == "fatal"]
+    assert not errors, f"{len(errors)} HTML error(s):\n" + "\n".join(errors[:40])

@@ -1,0 +1,84 @@
+"""The site's own search, used as a reader would: words typed into the search box, in Chromium.
+
+A vignette's distinctive words find that vignette, a lesson's words its lesson, and an author's name
+the bibliography, among the first three results (Material's client-side lunr index, issue #5).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from browserkit import DESKTOP, new_page
+
+pytest_plugins = ["browser_fixtures"]
+pytestmark = pytest.mark.browser
+
+QUERIES = {
+    # a vignette's distinctive words -> that vignette
+    "MATAC": "/vignettes/community-safety-hub/",
+    "co-location": "/vignettes/community-safety-hub/",
+    "Victim Support": "/vignettes/community-safety-hub/",
+    "community triage": "/vignettes/mental-health-community-triage/",
+    "emergency departments": "/vignettes/mental-health-community-triage/",
+    "airfield": "/vignettes/road-safety/",
+    "pre-driver": "/vignettes/road-safety/",
+    "silos": "/vignettes/safety-in-the-home/",
+    "home fire safety visit": "/vignettes/safety-in-the-home/",
+    # an author's name -> the bibliography
+    "Huxham": "/references/",
+    "Vangen": "/references/",
+    "Christie": "/references/",
+    "Morse": "/references/",
+}
+
+
+@pytest.fixture(scope="module")
+def search(browser, base_url):
+    """Type a query into the search box; the paths of the first three results (one per page)."""
+    pg = new_page(browser, base_url, viewport=DESKTOP)
+    pg.goto("/")
+    pg.keyboard.press("/")  # Material's shortcut to the search box
+    assert pg.evaluate("document.activeElement.classList.contains('md-search__input')")
+
+    def run(query: str) -> list[str]:
+        pg.keyboard.press("Control+A")
+        pg.keyboard.type(query)
+        first_word = re.findall(r"\w+", query.lower())[0]
+        # The results are this query's once their links highlight its first word (?h=...) and they
+        # have stopped changing (the search runs again after each key).
+        pg.wait_for_function("""w => {
+            const list = document.querySelector('.md-search-result__list'), now = Date.now();
+            const ready = [...list.querySelectorAll('a')].some(
+                a => decodeURIComponent(new URL(a.href).search).toLowerCase().includes(w));
+            if (!ready || list.innerHTML !== window.__lastResults) {
+                window.__lastResults = list.innerHTML; window.__since = now; return false;
+            }
+            return now - window.__since > 400; }""", arg=first_word, polling=100)
+        return pg.evaluate("""[...document.querySelectorAll('.md-search-result__list > li')].slice(0, 3)
+            .map(li => new URL(li.querySelector('a').href).pathname)""")
+
+    yield run
+    pg.context.close()
+
+
+@pytest.mark.parametrize("query, page", QUERIES.items(), ids=list(QUERIES))
+def test_search_puts_the_entity_page_in_the_first_three_results(search, query, page, base_url):
+    top = search(query)
+    assert page in top, f"searching {query!r}: first results {top}, expected {page} among them"
+
+
+def test_lesson_words_find_the_lesson_page(search, built_site):
+    """Each lesson page is found by its own title among the first three results."""
+    lessons = sorted(p.parent.name for p in (built_site / "lessons").glob("*/index.html"))
+    if not lessons:
+        pytest.skip("this build has no lesson pages (/lessons/<slug>/)")
+    misses = []
+    for slug in lessons:
+        html = (built_site / "lessons" / slug / "index.html").read_text(encoding="utf-8")
+        title = re.sub(r"<[^>]+>", "", re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)).strip()
+        top = search(title)
+        if f"/lessons/{slug}/" not in top:
+            misses.append(f"{title!r}: {top}")
+    assert not misses, "lessons not among the first three results:\n" + "\n".join(misses)
