@@ -31,12 +31,17 @@ def test_filters_narrow_the_examples_by_keyboard_and_announce_the_count(page):
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")  # not classified off
-    assert visible_examples(page) == ["fire safety in the home for elderly community members suffering from dementia"]
-    assert status.inner_text() == f"1 example shown of {len(everything)}."
-    # The matrix hides the same examples.
-    assert page.locator("table .example-link:visible").count() == 2  # SFRS and partners columns
-    # Area filter: the tertiary example names no area, so unticking "Area not named" leaves none.
+    tertiary = ["fire safety in the home for elderly community members suffering from dementia",
+                "a partnership with British Gas to support those with dementia to live safely in the home"]
+    assert visible_examples(page) == tertiary
+    assert status.inner_text() == f"2 examples shown of {len(everything)}."
+    # The matrix hides the same examples: each is in its SFRS and its partners column.
+    assert page.locator("table .example-link:visible").count() == 4
+    # Area filter: only the British Gas partnership names its area (A).
     page.locator("input[name=area][value=none]").focus()
+    page.keyboard.press("Space")
+    assert visible_examples(page) == tertiary[1:] and status.inner_text().startswith("1 example shown")
+    page.locator("input[name=area][value=A]").focus()
     page.keyboard.press("Space")
     assert visible_examples(page) == [] and status.inner_text().startswith("0 examples shown")
 
