@@ -23,7 +23,7 @@ from .core.diagnostics import problems_html
 from .core.loader import Layout
 from .core.pdf import human_size
 from .core.mdext import RenderState, ReportExtension
-from .core.render import REQUIRED_EXTENSIONS, entity_pages, generated_pages, page_markdown
+from .core.render import REQUIRED_EXTENSIONS, entity_pages, generated_page_paths, page_markdown
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -84,9 +84,10 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         if self.pdf is not None:
             files.append(File.generated(config, f"downloads/{self.pdf.name}", abs_src_path=str(self.pdf)))
         own_pages = self.entity_pages = entity_pages(self.kb)
-        for page, markdown in generated_pages(self.kb).items():
+        for page in sorted(generated_page_paths(self.kb)):
             inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
-            files.append(File.generated(config, page, content=markdown, inclusion=inclusion))
+            # The Markdown is made when MkDocs reaches the page (on_page_markdown), once.
+            files.append(File.generated(config, page, content="", inclusion=inclusion))
         return files
 
     def on_page_markdown(self, markdown, page, config, files):

@@ -9,7 +9,7 @@ import pytest
 from conftest import MINI_VIGNETTE, write_project
 from generator.core import BuildError, load_project
 from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import generated_pages, page_markdown
+from generator.core.render import generated_page_paths, generated_pages, page_markdown
 
 CONCLUSIONS = """\
 ---
@@ -304,3 +304,10 @@ The report studies four communities, identified only by letter ([Introduction](.
 |---|---|---|---|
 | [Area B](b.md) | remote rural area (with retained firefighters) | road safety initiative for young people | [Vignette I: Road Safety](../vignettes/road-safety.md) |
 """
+
+
+def test_the_host_is_told_every_generated_page_without_rendering_any(tmp_path):
+    kb, _ = load(tmp_path)
+    assert generated_page_paths(kb) == set(generated_pages(kb))
+    assert {"lessons/quality.md", "lessons/evaluation-matters.md", "areas/b.md", "voices.md",
+            "prevention-examples.md"} <= generated_page_paths(kb)

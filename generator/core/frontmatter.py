@@ -53,10 +53,28 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
                 key_node.start_mark,
             )
         seen[key] = key_node
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# libyaml, when PyYAML has it, reads valid front matter several times faster; anything it refuses is
+# read again by the pure-Python loader above, whose messages are the ones authors see.
+_FastStrictLoader = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastStrictLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """CSafeLoader that refuses duplicate keys."""
+
+    _FastStrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _load(loader_class, block: str):
+    loader = loader_class(block)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else {})
+    finally:
+        loader.dispose()
 
 
 def normalise_text(text: str) -> str:
@@ -101,12 +119,12 @@ def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> F
     try:
         # One parse: the node keeps each key's line, and the data is constructed from it (what yaml.load
         # does after composing the same node).
-        loader = _StrictLoader(block)
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else {}
-        finally:
-            loader.dispose()
+            if _FastStrictLoader is None:
+                raise yaml.YAMLError("libyaml is not available")
+            node, data = _load(_FastStrictLoader, block)
+        except yaml.YAMLError:
+            node, data = _load(_StrictLoader, block)
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or str(exc)
         context = exc.context or ""

@@ -124,18 +124,20 @@ def scan(body: str, first_line: int) -> Scan:
         if m:
             fence = m.group(1)
             continue
-        text = CODE_SPAN_RE.sub(lambda s: " " * len(s.group(0)), raw)
+        text = CODE_SPAN_RE.sub(lambda s: " " * len(s.group(0)), raw) if "`" in raw else raw
         prose.append((line, text))
-        if UNSAFE_HTML_RE.search(text):
-            unsafe.append((line, UNSAFE_HTML_RE.search(text).group(0).strip()))
-        h = HEADING_RE.match(text)
+        # Cheap tests first: most lines of prose have no markup that any of the patterns below look for.
+        unsafe_hit = UNSAFE_HTML_RE.search(text) if ("<" in text or ":" in text) else None
+        if unsafe_hit:
+            unsafe.append((line, unsafe_hit.group(0).strip()))
+        h = HEADING_RE.match(text) if text.startswith("#") else None
         if h:
             title = ATTR_RE.sub("", h.group(2))
             heading = Heading(len(h.group(1)), title, line, heading_anchor(h.group(2), used_anchors))
             headings.append(heading)
             section = heading
         # Interview extracts: "> text" lines up to a "> — CODE role" line.
-        q = QUOTE_LINE_RE.match(text)
+        q = QUOTE_LINE_RE.match(text) if ">" in text else None
         if q:
             a = ATTRIBUTION_RE.match(q["text"].strip())
             if a:
@@ -155,6 +157,8 @@ def scan(body: str, first_line: int) -> Scan:
                     quote_lines.append(q["text"])
         elif text.strip():
             quote_lines = []
+        if "[" not in text and "{#" not in text:
+            continue
         for x in XREF_RE.finditer(text):
             xrefs.append(ScannedXRef(x["target"], x["text"], line, section))
         for link in LINK_RE.finditer(text):
