@@ -141,6 +141,10 @@ BAD = [
      {"content__practices_md": PRACTICES.replace("{#example:fire-reach", "{#exmple:fire-reach")},
      "content/practices.md:6: unknown kind 'exmple' in '{#exmple:fire-reach services=SFRS areas=B}' — the kinds "
      "here are example, quote. Did you mean 'example'? [entity.kind]"),
+    ("unclosed quote",
+     {"content__practices_md": PRACTICES.replace('services=SFRS areas=B', 'services="SFRS areas=B')},
+     "content/practices.md:6: '{#example:fire-reach services=\"SFRS areas=B}' has an unclosed quote — close it "
+     "with \". [entity.syntax]"),
     ("misspelt field",
      {"content__practices_md": PRACTICES.replace("level=primary", "levle=primary")},
      "content/practices.md:5: unknown field 'levle' on example 'road-safety-programmes' — the fields are level, "

@@ -19,7 +19,6 @@ Declarations (see README, "Knowledge base"):
 from __future__ import annotations
 
 import re
-import shlex
 from collections import Counter
 from pathlib import Path
 
@@ -173,10 +172,20 @@ def _strip_declarations(markdown: str) -> str:
     return re.sub(r"\s*\{#[a-z][\w-]*:[^{}\n]*\}\s*$", "", markdown, flags=re.M).strip()
 
 
+WORD_RE = re.compile(r'(?:[^\s"]|"[^"]*")+')
+
+
+def _words(body: str) -> list[str]:
+    """``example:x services="SFRS, partners"`` -> ['example:x', 'services=SFRS, partners'] (shell-like)."""
+    if body.count('"') % 2:
+        raise ValueError("unclosed quote")
+    return [w.replace('"', "") for w in WORD_RE.findall(body)]
+
+
 def _parse_declaration(e: ScannedEntity, where: SourceLocation,
                        diags: Diagnostics) -> tuple[str, str, dict[str, str]] | None:
     try:
-        words = shlex.split(e.body)
+        words = _words(e.body)
     except ValueError:
         diags.error(where.path, where.line, f"'{{#{e.body}}}' has an unclosed quote — close it with \".",
                     "entity.syntax")
