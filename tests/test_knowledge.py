@@ -246,14 +246,14 @@ def test_passages_carry_their_entities_ids_and_lead_to_the_knowledge_base(tmp_pa
     kb, _ = load(tmp_path)
     html = render(kb, "practices.md")
     assert ('<span class="example" id="example-road-safety-programmes">road safety programmes<a class="entity-link" '
-            'href="prevention-examples.md#pe-road-safety-programmes" title="This example among all the report\'s '
+            'data-search-exclude="" href="prevention-examples.md#pe-road-safety-programmes" title="This example among all the report\'s '
             'examples of prevention">primary prevention</a></span>') in html
     assert '<span class="voice" id="quote-b11-2">\'the normal now\' (B11)</span>' in html
     assert '<figure class="quote" id="quote-b11-3">' in html
     conclusions = render(kb, "conclusions.md")
     assert ('<li id="lesson-evaluation-matters"><strong>Evaluation matters:</strong> evaluation needs to be a high '
             'priority, including: <span class="entity-links"><a class="entity-link" '
-            'href="lessons/evaluation-matters.md">Lesson 2 page</a></span>') in conclusions
+            'data-search-exclude="" href="lessons/evaluation-matters.md">Lesson 2 page</a></span>') in conclusions
 
 
 def test_first_use_of_an_abbreviation_links_to_the_glossary_later_ones_explain_on_hover(tmp_path):
@@ -261,8 +261,8 @@ def test_first_use_of_an_abbreviation_links_to_the_glossary_later_ones_explain_o
     html = render(kb, "practices.md", "# P\n\nThe SFRS and SFRS again. `SFRS` in code.\n")
     assert html == (
         '<h1 id="p">P</h1>\n<p>The <a aria-describedby="term-sfrs-tip" class="term" href="glossary.md#term-sfrs">'
-        '<abbr title="Scottish Fire and Rescue Service">SFRS</abbr></a><span class="term__tip" id="term-sfrs-tip" '
-        'role="tooltip">Scottish Fire and Rescue Service</span> and <abbr title="Scottish Fire and Rescue Service">'
+        '<abbr title="Scottish Fire and Rescue Service">SFRS</abbr></a><span class="term__tip" '
+        'data-search-exclude="" id="term-sfrs-tip" role="tooltip">Scottish Fire and Rescue Service</span> and <abbr title="Scottish Fire and Rescue Service">'
         'SFRS</abbr> again. <code>SFRS</code> in code.</p>')
     # "First" is in reading order, also when the first use is inside emphasis.
     html = render(kb, "practices.md", "# P\n\n*The SFRS* and SFRS.\n")

@@ -189,3 +189,17 @@ def test_entity_pages_are_out_of_the_navigation_but_their_indexes_are_in(built_s
     nav = html[html.index('<nav class="md-nav md-nav--primary"'):html.index('<div class="md-content"')]
     assert "lessons/" in nav and "prevention-examples/" in nav and "voices/" in nav
     assert "lessons/evaluation-matters/" not in nav and "areas/a/" not in nav
+
+
+def test_hover_texts_and_badges_stay_out_of_the_search_index(built_site):
+    """A reader searching for a work finds the bibliography and the page's reference list, not every
+    sentence whose citation preview (or abbreviation tip, or level badge) repeats it."""
+    import json
+
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    with_reference = sorted(d["location"] for d in docs if "Managing to collaborate" in d["text"])
+    assert with_reference == ["partnership-working-and-innovation/#references-on-this-page",
+                              "references/#ref-huxham2005"]
+    assert not any("Scottish Fire and Rescue Service" in d["text"] and d["location"].startswith("conclusions/")
+                   for d in docs)  # the glossary tip of "SFRS" on the Conclusions page
+    assert not any("secondary prevention prevention" in d["text"] for d in docs)

@@ -24,9 +24,9 @@ def test_citation_links_to_its_entry_with_the_full_reference_on_focus(tmp_path):
     assert (
         '<span class="citation" id="cite-1">(<a aria-describedby="cite-1-1" class="citation__link" '
         'href="references.md#ref-huxham2005">see Huxham and Vangen 2005, p. 3</a><span class="citation__tip" '
-        'id="cite-1-1" role="tooltip">Huxham, C. and Vangen, S. (2005) Managing to collaborate. Routledge: Oxon.'
+        'data-search-exclude="" id="cite-1-1" role="tooltip">Huxham, C. and Vangen, S. (2005) Managing to collaborate. Routledge: Oxon.'
         '</span>; <a aria-describedby="cite-1-2" class="citation__link" href="references.md#ref-morse2010">'
-        'Morse 2010</a><span class="citation__tip" id="cite-1-2" role="tooltip">Morse, R. S. (2010) Integrative '
+        'Morse 2010</a><span class="citation__tip" data-search-exclude="" id="cite-1-2" role="tooltip">Morse, R. S. (2010) Integrative '
         'public leadership. The Leadership Quarterly, 21, 231–245.</span>)</span>'
     ) in html
 

@@ -93,7 +93,9 @@ class CitationProcessor(InlineProcessor):
                 "aria-describedby": f"cite-{n}-{i}",
             })
             link.text = text
-            tip = etree.SubElement(span, "span", {"class": "citation__tip", "role": "tooltip", "id": f"cite-{n}-{i}"})
+            # The full reference is shown on hover and focus; search finds it on /references/, not here.
+            tip = etree.SubElement(span, "span", {"class": "citation__tip", "role": "tooltip", "id": f"cite-{n}-{i}",
+                                                  "data-search-exclude": ""})
             tip.text = sources[item.key].reference_text
             last = tip
         last.tail = ")"
@@ -203,7 +205,7 @@ class SpanEntityProcessor(InlineProcessor):
             span.set("id", example.place.anchor)
             if self.state.page != EXAMPLES_PAGE:
                 # A small label after the words: the example's level, leading to every example of prevention.
-                badge = etree.SubElement(span, "a", {"class": "entity-link",
+                badge = etree.SubElement(span, "a", {"class": "entity-link", "data-search-exclude": "",
                                                      "href": self.state.href(EXAMPLES_PAGE, f"pe-{slug}")})
                 badge.text = f"{example.level} prevention" if example.level else "prevention example"
                 badge.set("title", "This example among all the report's examples of prevention")
@@ -233,7 +235,8 @@ class BlockEntityProcessor(InlineProcessor):
         entity = kb.lessons.get(f"{kind}:{slug}") or kb.areas.get(f"{kind}:{slug}")
         if entity is not None and entity.page != self.state.page:
             # The block leads to the entity's own page: "Lesson 2 page", "Area A page".
-            link = etree.SubElement(marker, "a", {"class": "entity-link", "href": self.state.href(entity.page)})
+            link = etree.SubElement(marker, "a", {"class": "entity-link", "data-search-exclude": "",
+                                                  "href": self.state.href(entity.page)})
             link.text = f"{entity.label.split(':')[0]} page"
         return marker, m.start(0), m.end(0)
 
@@ -311,7 +314,7 @@ class TermProcessor(Treeprocessor):
                                 "aria-describedby": tip_id})
         a.append(abbr)
         abbr.tail = m.group(2)
-        tip = etree.Element("span", {"class": "term__tip", "role": "tooltip", "id": tip_id})
+        tip = etree.Element("span", {"class": "term__tip", "role": "tooltip", "id": tip_id, "data-search-exclude": ""})
         tip.text = term.expansion
         return [a, tip]
 
