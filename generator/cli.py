@@ -17,7 +17,7 @@ import yaml
 from . import scaffold
 from .core import BuildError, load_project, release
 from .core.pdf import build_pdf, human_size
-from .core.render import generated_pages
+from .core.render import generated_page_paths
 from .core.sitedir import NEW_PREFIX, Staging
 
 PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published at site/downloads/<PDF_NAME>
@@ -124,7 +124,7 @@ def nav_order(root: Path) -> list[str]:
 
 def pdf_pages(root: Path, kb) -> list[str]:
     """The report's own pages in the nav's order (without a nav: chapters, vignettes, references)."""
-    order = nav_order(root) or [*kb.documents, *generated_pages(kb)]
+    order = nav_order(root) or [*kb.documents, *sorted(generated_page_paths(kb))]
     return [p for p in dict.fromkeys(order) if p in PDF_CHAPTERS or p.startswith("vignettes/")]
 
 
@@ -170,7 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             return scaffold.main(root, args.kind, args.slug)
         if args.command == "pdf":
-            return make_pdf(root, (args.out or root / "site" / "downloads" / PDF_NAME).resolve())
+            if args.out is not None:
+                return make_pdf(root, args.out.resolve())
+            site = root / "site"
+            code = make_pdf(root, site / "downloads" / PDF_NAME)
+            if code == 0 and (site / release.CHECKSUMS).is_file():
+                release.write_checksums(site)  # the new PDF in site/ stays verifiable
+            return code
         return build(root, args.site_dir or root / "site")
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 
 from conftest import run_cli, write_mkdocs_site, write_project
 
@@ -64,3 +65,15 @@ def test_a_broken_link_fails_the_strict_build_and_keeps_the_site(tmp_path):
     assert result.returncode == 1
     assert "nowhere.md" in result.stderr + result.stdout
     assert tree_digest(root / "site") == before
+
+
+def test_pdf_alone_into_the_site_keeps_its_checksums_true(tmp_path):
+    root = write_mkdocs_site(tmp_path)
+    assert run_cli("build", cwd=root).returncode == 0
+    pdf = next((root / "site" / "downloads").glob("*.pdf"))
+    pdf.write_bytes(b"stale")  # as if the sources changed since the site was built
+    result = run_cli("pdf", cwd=root)
+    assert result.returncode == 0, result.stderr
+    check = subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=root / "site",
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from difflib import get_close_matches
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,12 +152,16 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
 def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: tuple[str, ...],
                   diags: Diagnostics) -> bool:
     ok = True
+    misspelt: set[str] = set()  # fields an unknown field most likely meant: one problem, not two
     for key in fm.data:
         if key not in schema:
             diags.error(rel, fm.line_of(key), f"unknown field '{key}' — the fields here are "
                         f"{', '.join(schema)}.{did_you_mean(key, schema)}", "frontmatter.unknown-field")
+            misspelt.update(get_close_matches(key, list(schema), n=1))
             ok = False
     for key in required:
+        if key in misspelt and key not in fm.data:
+            continue
         if key not in fm.data or fm.data[key] in (None, "", []):
             diags.error(rel, fm.line, f"missing field '{key}' — every vignette needs it.",
                         "frontmatter.missing-field")
