@@ -230,7 +230,7 @@ def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) 
         ids = {h.anchor for h in doc.headings} | {c.anchor for c in doc.citations} | {x.anchor for x in doc.xrefs}
         ids |= set(EXPLICIT_ID_RE.findall(doc.body)) | {"references-on-this-page"}
         anchors[page] = ids
-    for eid, entity in kb.entities.items():
+    for entity in kb.entities.values():
         if entity.anchor and entity.page in anchors:
             anchors[entity.page].add(entity.anchor)
     for area in kb.areas.values():
