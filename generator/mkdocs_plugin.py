@@ -107,6 +107,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return markdown if ours is None else ours
 
     def on_page_content(self, html, page, config, files):
+        if self.state.island_ids and page.present_anchor_ids is not None:
+            # HTML the core rendered itself (islands) bypasses MkDocs: its ids count for link checks.
+            page.present_anchor_ids |= self.state.island_ids
         if self.state.problems:
             problems, self.state.problems = self.state.problems, []
             if not self.serving:

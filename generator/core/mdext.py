@@ -12,10 +12,13 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.serializers import to_html_string
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
@@ -23,6 +26,7 @@ from .citations import CITATION_RE, in_text, parse_citation
 from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
 from .model import KnowledgeBase
 from .scan import SPAN_ENTITY_RE, XREF_RE
+from .urls import relative_url
 
 VOICES_PAGE = "voices.md"
 EXAMPLES_PAGE = "prevention-examples.md"
@@ -46,14 +50,61 @@ def _relpath(target: str, folder: str) -> str:
 
 @dataclass
 class RenderState:
-    """What the host shares with the extension: the knowledge base and the page being rendered."""
+    """What the host shares with the extension: the knowledge base and the page being rendered.
+
+    ``fragment``: rendering a snippet for an island (``Fragments``), whose links are final URLs.
+    """
 
     kb: KnowledgeBase
     page: str = "index.md"
     problems: list[str] = field(default_factory=list)
+    fragment: bool = False
+    # The ids inside the current page's islands: the host never sees them, so it is told (link checks).
+    island_ids: set[str] = field(default_factory=set)
 
     def href(self, target_page: str, anchor: str = "") -> str:
+        if self.fragment:
+            return relative_url(target_page, self.page, anchor)
         return relative_path(target_page, self.page) + (f"#{anchor}" if anchor else "")
+
+    def local_id(self, kind: str, n: int) -> str:
+        """``cite-3``, ``xref-2``; in a fragment ``cite-f3``, so that snippets never reuse the page's ids."""
+        return f"{kind}-f{n}" if self.fragment else f"{kind}-{n}"
+
+
+# HTML the generator has already rendered, carried through a page's Markdown untouched (an island):
+# Python-Markdown neither parses nor rescans it, which is what makes large generated pages cheap. The
+# closing marker names the glossary terms the island already links, so the page links each only once.
+ISLAND_OPEN = "<!--report:island-->"
+ISLAND_RE = re.compile(r"^<!--report:island-->\n(?P<html>.*?)\n<!--/report:island(?P<terms>(?: [^\s>]+)*)-->$",
+                       re.S | re.M)
+
+
+def island(html: str, terms: list[str] | tuple = ()) -> str:
+    """``html`` (block-level, links as final URLs) wrapped so that ``ReportExtension`` passes it through."""
+    return f"\n\n{ISLAND_OPEN}\n{html.strip()}\n<!--/report:island{''.join(' ' + t for t in terms)}-->\n\n"
+
+
+ID_RE = re.compile(r'\sid="([^"]+)"')
+
+
+class IslandPreprocessor(Preprocessor):
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines):
+        self.state.island_ids = set()
+        text = "\n".join(lines)
+        if ISLAND_OPEN not in text:
+            return lines
+
+        def stash(m: re.Match) -> str:
+            self.md.report_terms_linked.update(m["terms"].split())  # type: ignore[attr-defined]
+            self.state.island_ids.update(ID_RE.findall(m["html"]))
+            return self.md.htmlStash.store(m["html"])
+
+        return ISLAND_RE.sub(stash, text).split("\n")
 
 
 def describe_attribution(m: re.Match) -> str:
@@ -77,7 +128,7 @@ class CitationProcessor(InlineProcessor):
         n = len(rendered) + 1
         rendered.append(items)
         sources = self.state.kb.sources
-        span = etree.Element("span", {"class": "citation", "id": f"cite-{n}"})
+        span = etree.Element("span", {"class": "citation", "id": self.state.local_id("cite", n)})
         if any(i.key not in sources for i in items):  # reported by the loader with its line
             span.text = m.group(0)
             span.set("class", "citation citation--unknown")
@@ -90,11 +141,12 @@ class CitationProcessor(InlineProcessor):
             link = etree.SubElement(span, "a", {
                 "class": "citation__link",
                 "href": self.state.href(BIBLIOGRAPHY_PAGE, f"ref-{item.key}"),
-                "aria-describedby": f"cite-{n}-{i}",
+                "aria-describedby": f"{self.state.local_id('cite', n)}-{i}",
             })
             link.text = text
             # The full reference is shown on hover and focus; search finds it on /references/, not here.
-            tip = etree.SubElement(span, "span", {"class": "citation__tip", "role": "tooltip", "id": f"cite-{n}-{i}",
+            tip = etree.SubElement(span, "span", {"class": "citation__tip", "role": "tooltip",
+                                                  "id": f"{self.state.local_id('cite', n)}-{i}",
                                                   "data-search-exclude": ""})
             tip.text = sources[item.key].reference_text
             last = tip
@@ -114,7 +166,7 @@ class XRefProcessor(InlineProcessor):
         xrefs: list = self.md.report_xrefs  # type: ignore[attr-defined]
         xrefs.append(m["target"])
         a = etree.Element("a", {"class": "xref", "href": self.state.href(entity.page, entity.anchor),
-                                "id": f"xref-{len(xrefs)}"})
+                                "id": self.state.local_id("xref", len(xrefs))})
         a.text = AtomicString(m["text"] or entity.label)  # words, never Markup: a title may hold < & "
         if m["text"] and m["text"] != entity.label:
             a.set("title", entity.label)
@@ -281,7 +333,9 @@ class TermProcessor(Treeprocessor):
         pattern = term_pattern(self.state.kb)
         if pattern is None or self.state.page == GLOSSARY_PAGE:
             return
-        self.pattern, self.terms, self.seen = pattern, term_by_abbr(self.state.kb), set()
+        # Terms an island already links count as seen (in a fragment: the page's other fragments).
+        self.pattern, self.terms = pattern, term_by_abbr(self.state.kb)
+        self.seen = self.md.report_terms_linked  # type: ignore[attr-defined]
         self._walk(root)
 
     def _walk(self, el):
@@ -348,6 +402,8 @@ class PageReferencesProcessor(Treeprocessor):
         self.state = state
 
     def run(self, root):
+        if self.state.fragment:  # a snippet: the page it goes on lists its own references
+            return
         keys: list[str] = []
         for items in self.md.report_citations:  # type: ignore[attr-defined]
             for item in items:
@@ -382,6 +438,7 @@ class ReportExtension(Extension):
         self.md = md
         self.reset()
         # Above 'reference' (170) so that [text][kind:id], [words]{#…} and [@key] are ours.
+        md.preprocessors.register(IslandPreprocessor(self.state, md), "report-islands", 29)  # before html_block (20)
         md.inlinePatterns.register(SpanEntityProcessor(self.state, md), "report-span-entity", 178)
         md.inlinePatterns.register(BlockEntityProcessor(self.state, md), "report-block-entity", 177)
         md.inlinePatterns.register(XRefProcessor(self.state, md), "report-xref", 176)
@@ -396,3 +453,47 @@ class ReportExtension(Extension):
         self.md.report_citations = []  # type: ignore[attr-defined]
         self.md.report_xrefs = []  # type: ignore[attr-defined]
         self.md.report_inline_quotes = []  # type: ignore[attr-defined]
+        self.md.report_terms_linked = set()  # type: ignore[attr-defined]
+
+
+class Fragments:
+    """Snippets of author Markdown (an extract's words) rendered to HTML for islands on one page.
+
+    They share the page's glossary links (each term linked once per page) and never reuse its ids.
+    """
+
+    def __init__(self, kb: KnowledgeBase, page: str, seen: set[str] | frozenset[str] = frozenset()):
+        """``seen``: terms the page's Markdown uses before the islands, which it links itself."""
+        self.state = RenderState(kb, page, fragment=True)
+        self.md = Markdown(extensions=[ReportExtension(self.state)])
+        self.linked: set[str] = set(seen)
+        self._citations: list = []
+        self._reported: set[str] = set(seen)
+        self._terms: TermProcessor | None = None
+        self._pattern: re.Pattern | None = None
+
+    def html(self, markdown: str) -> str:
+        self.md.reset()
+        self.md.report_terms_linked = self.linked  # type: ignore[attr-defined]
+        self.md.report_citations = self._citations  # type: ignore[attr-defined]  (ids count on)
+        return self.md.convert(markdown)
+
+    def text(self, text: str) -> str:
+        """Plain text (a title, a list of services) as HTML, its abbreviations marked as on the page."""
+        if self._terms is None:
+            self._terms = next(p for p in self.md.treeprocessors if isinstance(p, TermProcessor))
+            self._pattern = term_pattern(self.state.kb)
+        if self._pattern is None or not self._pattern.search(text):
+            return escape(text, quote=False)
+        root = etree.Element("div")
+        p = etree.SubElement(root, "p")
+        p.text = text
+        self.md.report_terms_linked = self.linked  # type: ignore[attr-defined]
+        self._terms.run(root)
+        return to_html_string(p)[3:-4]  # without <p> and </p>
+
+    def new_terms(self) -> list[str]:
+        """Terms linked since the last call: the closing marker of the island that linked them."""
+        new = sorted(self.linked - self._reported)
+        self._reported.update(new)
+        return new

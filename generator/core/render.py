@@ -9,9 +9,10 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from .entities import GLOSSARY_PAGE, term_pattern
-from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, relative_path
-from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample, Quote
+from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
+from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, island, relative_path
+from .urls import relative_url
+from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
 
 LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
@@ -37,7 +38,38 @@ def environment() -> jinja2.Environment:
     )
     env.filters["slug"] = lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
     env.filters["capitalize_first"] = lambda v: v[:1].upper() + v[1:]
+    env.filters["island"] = _island
     return env
+
+
+@jinja2.pass_context
+def _island(context, html: str) -> Markup:
+    """``{% filter island %}…{% endfilter %}``: HTML the page's Markdown carries through untouched."""
+    return Markup(island(html, context["fragments"].new_terms()))
+
+
+class _PageFragments:
+    """The page's ``Fragments``, made on first use (most pages have no island)."""
+
+    def __init__(self, kb: KnowledgeBase, page: str, before: str):
+        self.kb, self.page, self.before, self._fragments = kb, page, before, None
+
+    def _get(self) -> Fragments:
+        if self._fragments is None:
+            pattern = term_pattern(self.kb) if self.before else None
+            terms = term_by_abbr(self.kb)
+            seen = {terms[m.group(1)].id for m in pattern.finditer(self.before)} if pattern else set()
+            self._fragments = Fragments(self.kb, self.page, seen)
+        return self._fragments
+
+    def html(self, markdown: str) -> Markup:
+        return Markup(self._get().html(markdown))
+
+    def text(self, text: str) -> Markup:
+        return Markup(self._get().text(text))
+
+    def new_terms(self) -> list[str]:
+        return self._fragments.new_terms() if self._fragments is not None else []
 
 
 def _rel(from_page: str):
@@ -108,14 +140,16 @@ def place_label(kb: KnowledgeBase, place: Place) -> str:
     return f"{title} › {place.section}" if place.section and place.section != title else title
 
 
-def _common(kb: KnowledgeBase, page: str) -> dict:
+def _common(kb: KnowledgeBase, page: str, before: str = "") -> dict:
+    """What every template may use; ``before``: the Markdown the page has above the rendered part."""
     rel = _rel(page)
 
-    def example_link(e: PreventionExample, own_id: bool = False) -> str:
-        attrs = (f'#pe-{e.slug} ' if own_id else "") + (f'.example-link data-level="{e.level or NOT_CLASSIFIED}" '
-                 f'data-services="{" ".join(environment().filters["slug"](s) for s in e.services)}" '
-                 f'data-areas="{" ".join(e.areas) or "none"}"')
-        return Markup(f"[{e.label}]({rel(e.place.page)}#{e.place.anchor}){{ {attrs} }}")
+    def example_link(e: PreventionExample, own_id: bool = False) -> Markup:
+        """The example's words, linking to their passage, with what the page's filters read (islands)."""
+        return Markup('<a{} class="example-link" data-areas="{}" data-level="{}" data-services="{}" href="{}">{}</a>').format(
+            Markup(' id="pe-{}"').format(e.slug) if own_id else "", " ".join(e.areas) or "none",
+            e.level or NOT_CLASSIFIED, " ".join(environment().filters["slug"](s) for s in e.services),
+            relative_url(e.place.page, page, e.place.anchor), e.label)
 
     def area_md(letter: str, text: str | None = None) -> str:
         """'[Area B](areas/b.md)', or plain 'Area B' when the project describes no such area."""
@@ -126,27 +160,35 @@ def _common(kb: KnowledgeBase, page: str) -> dict:
     def href(target_page: str, anchor: str = "") -> str:
         return rel(target_page) + (f"#{anchor}" if anchor else "")
 
+    def url(target_page: str, anchor: str = "") -> str:
+        """In islands: the final URL (the host never sees these links)."""
+        return relative_url(target_page, page, anchor)
+
+    def area_link(letter: str, text: str) -> Markup:
+        """area_md in HTML, for islands."""
+        area = kb.areas.get(f"area:{letter.lower()}")
+        if area and area.page != page:
+            return Markup('<a href="{}">{}</a>').format(url(area.page), text)
+        return Markup.escape(text)
+
     return {
         "rel": rel,
         "href": href,
         "area_md": area_md,
         "level_label": level_label,
         "place_label": lambda place: place_label(kb, place),
-        "quote_markdown": quote_markdown,
         "example_link": example_link,
         "vignette_label": lambda vid: kb.vignettes[vid].label,
         "vignette_page": lambda vid: kb.vignettes[vid].page,
         "backlinks": [],
+        "url": url,
+        "area_link": area_link,
+        "fragments": _PageFragments(kb, page, before),
     }
 
 
-def _render(template: str, kb: KnowledgeBase, page: str, **context) -> str:
-    return environment().get_template(template).render(**{**_common(kb, page), **context})
-
-
-def quote_markdown(q: Quote) -> str:
-    # Author-written Markdown, already checked for unsafe HTML by the loader.
-    return Markup("\n".join("> " + line if line.strip() else ">" for line in q.markdown.split("\n")))
+def _render(template: str, kb: KnowledgeBase, page: str, before: str = "", **context) -> str:
+    return environment().get_template(template).render(**{**_common(kb, page, before), **context})
 
 
 def _lesson_text(markdown: str) -> str:
@@ -269,9 +311,9 @@ def render_glossary_table(kb: KnowledgeBase) -> str:
     return _render("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used)
 
 
-def render_vignettes_table(kb: KnowledgeBase) -> str:
+def render_vignettes_table(kb: KnowledgeBase, before: str = "") -> str:
     vignettes = sorted(kb.vignettes.values(), key=lambda v: roman_value(v.number))
-    return _render("vignettes_table.md.j2", kb, VIGNETTES_INDEX, vignettes=vignettes,
+    return _render("vignettes_table.md.j2", kb, VIGNETTES_INDEX, before, vignettes=vignettes,
                    levels={v.id: _levels_of(kb, v.id) for v in vignettes},
                    lessons={v.id: _lessons_of(kb, v.id) for v in vignettes})
 
@@ -342,7 +384,7 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True) -> str
     if not site_extras:
         return doc.body
     if page == VIGNETTES_INDEX and kb.vignettes:
-        return doc.body + "\n" + render_vignettes_table(kb)
+        return doc.body + "\n" + render_vignettes_table(kb, doc.body)
     if page == GLOSSARY_PAGE and kb.terms:
         return doc.body + "\n" + render_glossary_table(kb)
     if page == HOME and (kb.lessons or kb.vignettes):

@@ -1,0 +1,99 @@
+"""HTML the generator renders itself (islands) and carries through a page's Markdown untouched: what makes
+the large generated pages cheap (issue #7) without changing what the reader gets. Tiny projects in
+tmp_path, and the real site for the search index."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import markdown
+import pytest
+
+from generator.core.mdext import Fragments, RenderState, ReportExtension, island
+from generator.core.render import page_markdown
+from generator.core.urls import relative_url, site_url
+from test_knowledge import load
+
+
+@pytest.mark.parametrize("page, url", [
+    ("index.md", ""), ("voices.md", "voices/"), ("vignettes/road-safety.md", "vignettes/road-safety/"),
+    ("areas/index.md", "areas/"), ("areas/a.md", "areas/a/"),
+])
+def test_every_page_has_its_public_folder_url(page, url):
+    assert site_url(page) == url
+
+
+@pytest.mark.parametrize("target, origin, anchor, link", [
+    ("vignettes/road-safety.md", "voices.md", "q", "../vignettes/road-safety/#q"),
+    ("index.md", "voices.md", "", "../"),
+    ("areas/a.md", "areas/index.md", "", "a/"),
+    ("areas/index.md", "areas/a.md", "", "../"),
+    ("areas/b.md", "vignettes/road-safety.md", "", "../../areas/b/"),
+    ("voices.md", "index.md", "x", "voices/#x"),
+    ("voices.md", "voices.md", "x", "#x"),
+    ("index.md", "index.md", "", "./"),
+])
+def test_links_in_islands_are_relative_to_the_pages_own_url(target, origin, anchor, link):
+    assert relative_url(target, origin, anchor) == link
+
+
+def convert(kb, page, text):
+    state = RenderState(kb, page=page)
+    md = markdown.Markdown(extensions=["attr_list", "toc", ReportExtension(state)])
+    return md.convert(text), state
+
+
+def test_an_island_is_passed_through_whole_and_its_ids_are_told_to_the_host(tmp_path):
+    kb, _ = load(tmp_path)
+    html, state = convert(kb, "voices.md", "# V\n\nBefore *this*.\n" + island(
+        '<div class="x" id="made-here">\n*not emphasis* [not a link](a.md) SFRS\n\n<p id="second">[@morse2010]</p>\n</div>')
+        + "After *that*.\n")
+    assert ('<div class="x" id="made-here">\n*not emphasis* [not a link](a.md) SFRS\n\n<p id="second">[@morse2010]'
+            '</p>\n</div>') in html
+    assert "<em>this</em>" in html and "<em>that</em>" in html
+    assert "report:island" not in html
+    assert state.island_ids == {"made-here", "second"}
+
+
+def test_a_term_an_island_links_is_not_linked_again_by_the_page(tmp_path):
+    kb, _ = load(tmp_path)
+    fragments = Fragments(kb, "voices.md")
+    inner = fragments.html("The SFRS said so, and the SFRS again.")
+    assert inner.count('class="term"') == 1 and 'href="../glossary/#term-sfrs"' in inner
+    html, _ = convert(kb, "voices.md", "# V\n" + island(inner, fragments.new_terms()) + "The SFRS, later.\n")
+    assert html.count('class="term"') == 1 and html.count('id="term-sfrs-tip"') == 1
+    assert '<p>The <abbr title="Scottish Fire and Rescue Service">SFRS</abbr>, later.</p>' in html
+    # A term the page's own text uses before the island stays the page's to link.
+    fragments = Fragments(kb, "voices.md", seen={"term:sfrs"})
+    assert 'class="term"' not in fragments.text("SFRS") and fragments.new_terms() == []
+
+
+def test_snippets_never_reuse_the_pages_ids(tmp_path):
+    kb, _ = load(tmp_path)
+    fragments = Fragments(kb, "voices.md")
+    first, second = fragments.html("As [@morse2010] says."), fragments.html("And [@morse2010] again.")
+    ids = re.findall(r'\sid="([^"]+)"', first + second)
+    assert ids == ["cite-f1", "cite-f1-1", "cite-f2", "cite-f2-1"]
+    assert 'href="../references/#ref-morse2010"' in first
+    assert "References" not in first  # the page lists its own references, not each snippet
+
+
+def test_generated_pages_put_their_extracts_in_islands_with_the_same_figures(tmp_path):
+    kb, _ = load(tmp_path)
+    html, state = convert(kb, "voices.md", page_markdown(kb, "voices.md"))
+    figures = re.findall(r'<figure class="voice" id="([^"]+)">', html)
+    assert figures == [q.place.anchor for q in kb.quotes.values()]
+    assert set(figures) <= state.island_ids
+    assert ('<figcaption>\n<p>— B11, fire, <a href="../areas/b/">area B</a> · <a href="../practices/#quote-b11">'
+            'In context: Practices › Making sense of prevention</a></p>\n</figcaption>') in html
+    assert all('data-search-exclude=""' in h for h in re.findall(r"<h[23][^>]*>", html))
+
+
+def test_the_voices_copies_of_extracts_stay_out_of_the_search_index(built_site):
+    """Search finds each extract where the report quotes it; Voices is found by its own words."""
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    voices = [d for d in docs if d["location"].startswith("voices/")]
+    assert [d["location"] for d in voices] == ["voices/"] and "Every interview extract" in voices[0]["text"]
+    words = "it’s been years since I’ve been at meetings"
+    assert [d["location"] for d in docs if words in d["text"]] == ["partnership-working-and-innovation/#the-partnership-and-innovation-landscape"]
