@@ -288,7 +288,11 @@ def test_lesson_page_golden(tmp_path):
 
 ## Referenced by
 
-- [Home](../index.md#xref-2)
+<!--report:island-->
+<ul>
+<li><a href="../../#xref-2">Home</a></li>
+</ul>
+<!--/report:island-->
 
 <nav class="pager" aria-label="Lessons" markdown>
 [Previous: Lesson 1: Focus on quality](quality.md)

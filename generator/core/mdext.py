@@ -82,7 +82,7 @@ ISLAND_RE = re.compile(r"^<!--report:island-->\n(?P<html>.*?)\n<!--/report:islan
 
 def island(html: str, terms: list[str] | tuple = ()) -> str:
     """``html`` (block-level, links as final URLs) wrapped so that ``ReportExtension`` passes it through."""
-    return f"\n\n{ISLAND_OPEN}\n{html.strip()}\n<!--/report:island{''.join(' ' + t for t in terms)}-->\n\n"
+    return f"{ISLAND_OPEN}\n{html.strip()}\n<!--/report:island{''.join(' ' + t for t in terms)}-->\n"
 
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -102,7 +102,7 @@ class IslandPreprocessor(Preprocessor):
         def stash(m: re.Match) -> str:
             self.md.report_terms_linked.update(m["terms"].split())  # type: ignore[attr-defined]
             self.state.island_ids.update(ID_RE.findall(m["html"]))
-            return self.md.htmlStash.store(m["html"])
+            return f"\n\n{self.md.htmlStash.store(m['html'])}\n\n"  # a block of its own
 
         return ISLAND_RE.sub(stash, text).split("\n")
 

@@ -195,7 +195,8 @@ class PdfResult:
 
 def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> RenderedPage:
     """One page's HTML, rendered as on the site, with the PDF's links and ids."""
-    markdown = page_markdown(kb, page, site_extras=False)
+    state = PdfRenderState(kb, page=page, in_pdf=in_pdf)
+    markdown = page_markdown(kb, page, site_extras=False, links=state)
     doc = kb.documents.get(page)
     if markdown is None:
         if doc is None:
@@ -203,7 +204,6 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
                                          "file nor a generated page; remove it from the PDF's pages.",
                                          "pdf.unknown-page")])
         markdown = doc.body
-    state = PdfRenderState(kb, page=page, in_pdf=in_pdf)
     headings: list[Heading] = []
     md = Markdown(extensions=[*BASE_EXTENSIONS, ReportExtension(state), PdfExtension(state, headings)])
     html = md.convert(markdown)

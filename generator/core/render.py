@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
-from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, island, relative_path
+from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path
 from .urls import relative_url
 from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
 
@@ -49,10 +49,11 @@ def _island(context, html: str) -> Markup:
 
 
 class _PageFragments:
-    """The page's ``Fragments``, made on first use (most pages have no island)."""
+    """The page's ``Fragments``, made on first use (most pages have no island). ``plain``: the PDF, which
+    has no glossary to link to — text is just text."""
 
-    def __init__(self, kb: KnowledgeBase, page: str, before: str):
-        self.kb, self.page, self.before, self._fragments = kb, page, before, None
+    def __init__(self, kb: KnowledgeBase, page: str, before: str, plain: bool = False):
+        self.kb, self.page, self.before, self.plain, self._fragments = kb, page, before, plain, None
 
     def _get(self) -> Fragments:
         if self._fragments is None:
@@ -66,7 +67,7 @@ class _PageFragments:
         return Markup(self._get().html(markdown))
 
     def text(self, text: str) -> Markup:
-        return Markup(self._get().text(text))
+        return Markup.escape(text) if self.plain else Markup(self._get().text(text))
 
     def new_terms(self) -> list[str]:
         return self._fragments.new_terms() if self._fragments is not None else []
@@ -140,16 +141,18 @@ def place_label(kb: KnowledgeBase, place: Place) -> str:
     return f"{title} › {place.section}" if place.section and place.section != title else title
 
 
-def _common(kb: KnowledgeBase, page: str, before: str = "") -> dict:
-    """What every template may use; ``before``: the Markdown the page has above the rendered part."""
+def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState | None = None) -> dict:
+    """What every template may use. ``before``: the Markdown the page has above the rendered part;
+    ``links``: the host's own links for islands (the PDF's), instead of the site's URLs."""
     rel = _rel(page)
 
     def example_link(e: PreventionExample, own_id: bool = False) -> Markup:
         """The example's words, linking to their passage, with what the page's filters read (islands)."""
-        return Markup('<a{} class="example-link" data-areas="{}" data-level="{}" data-services="{}" href="{}">{}</a>').format(
-            Markup(' id="pe-{}"').format(e.slug) if own_id else "", " ".join(e.areas) or "none",
-            e.level or NOT_CLASSIFIED, " ".join(environment().filters["slug"](s) for s in e.services),
-            relative_url(e.place.page, page, e.place.anchor), e.label)
+        return Markup('<a class="example-link" data-areas="{}" data-level="{}" data-services="{}" href="{}"{}>{}</a>').format(
+            " ".join(e.areas) or "none", e.level or NOT_CLASSIFIED,
+            " ".join(environment().filters["slug"](s) for s in e.services),
+            relative_url(e.place.page, page, e.place.anchor), Markup(' id="pe-{}"').format(e.slug) if own_id else "",
+            e.label)
 
     def area_md(letter: str, text: str | None = None) -> str:
         """'[Area B](areas/b.md)', or plain 'Area B' when the project describes no such area."""
@@ -161,14 +164,23 @@ def _common(kb: KnowledgeBase, page: str, before: str = "") -> dict:
         return rel(target_page) + (f"#{anchor}" if anchor else "")
 
     def url(target_page: str, anchor: str = "") -> str:
-        """In islands: the final URL (the host never sees these links)."""
+        """In islands: the final URL (the host never sees these links); "" for no link (the PDF)."""
+        if links is not None:
+            return links.href(target_page, anchor)
         return relative_url(target_page, page, anchor)
+
+    def link(target_page: str, anchor: str, text: str) -> Markup:
+        """``<a href>`` in islands; where the host has no such page (the PDF), the words alone."""
+        href = url(target_page, anchor)
+        if not href:
+            return Markup('<span class="link--outside">{}</span>').format(text)
+        return Markup('<a href="{}">{}</a>').format(href, text)
 
     def area_link(letter: str, text: str) -> Markup:
         """area_md in HTML, for islands."""
         area = kb.areas.get(f"area:{letter.lower()}")
         if area and area.page != page:
-            return Markup('<a href="{}">{}</a>').format(url(area.page), text)
+            return link(area.page, "", text)
         return Markup.escape(text)
 
     return {
@@ -182,13 +194,15 @@ def _common(kb: KnowledgeBase, page: str, before: str = "") -> dict:
         "vignette_page": lambda vid: kb.vignettes[vid].page,
         "backlinks": [],
         "url": url,
+        "link": link,
         "area_link": area_link,
-        "fragments": _PageFragments(kb, page, before),
+        "fragments": _PageFragments(kb, page, before, plain=links is not None),
     }
 
 
-def _render(template: str, kb: KnowledgeBase, page: str, before: str = "", **context) -> str:
-    return environment().get_template(template).render(**{**_common(kb, page, before), **context})
+def _render(template: str, kb: KnowledgeBase, page: str, before: str = "", host_links: RenderState | None = None,
+            **context) -> str:
+    return environment().get_template(template).render(**{**_common(kb, page, before, host_links), **context})
 
 
 def _lesson_text(markdown: str) -> str:
@@ -356,12 +370,13 @@ def render_bibliography(kb: KnowledgeBase) -> str:
     return _render("references.md.j2", kb, BIBLIOGRAPHY_PAGE, sources=sources, cited=cited)
 
 
-def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True) -> str | None:
+def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links: RenderState | None = None) -> str | None:
     """The Markdown to render for a page of the report; None when the page is not ours.
 
     ``site_extras=False`` leaves out what only a website needs — the vignette's related passages and
     backlinks, the tables added to the Annex, glossary and home page — as the PDF does: it prints the
-    report as the report is.
+    report as the report is. ``links``: a host whose links are not the site's URLs (the PDF's state)
+    gives its own for the HTML the generator renders itself (islands).
     """
     doc = kb.documents.get(page)
     if doc is None:
@@ -371,13 +386,13 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True) -> str
             return doc.body
         vid = doc.meta["vignette"]
         vignette = kb.vignettes[vid]
-        header = _render("vignette_header.md.j2", kb, page, v=vignette, levels=_levels_of(kb, vid),
+        header = _render("vignette_header.md.j2", kb, page, host_links=links, v=vignette, levels=_levels_of(kb, vid),
                          lessons=_lessons_of(kb, vid))
         lesson_links = [{"lesson_label": kb.lessons[link.lesson].label, "lesson_page": kb.lessons[link.lesson].page,
                          "reason": link.reason} for link in kb.lesson_links_to(vid) if link.target == vid]
         if not site_extras:
             return header + "\n" + doc.body
-        footer = _render("vignette_footer.md.j2", kb, page,
+        footer = _render("vignette_footer.md.j2", kb, page, header + doc.body,
                          examples=kb.examples_of(vid),
                          lesson_links=lesson_links, backlinks=kb.backlinks.get(vid, []))
         return header + "\n" + doc.body + "\n" + footer
