@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -443,7 +444,11 @@ def term_pattern(kb: KnowledgeBase) -> re.Pattern | None:
     """Whole-word matches of every glossary abbreviation (and its plural: CPPs)."""
     if not kb.terms:
         return None
-    words = sorted((t.abbr for t in kb.terms.values()), key=len, reverse=True)
+    return _term_regex(tuple(sorted((t.abbr for t in kb.terms.values()), key=len, reverse=True)))
+
+
+@lru_cache(maxsize=16)
+def _term_regex(words: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<![\w&])(" + "|".join(re.escape(w) for w in words) + r")(s?)(?![\w&])")
 
 
