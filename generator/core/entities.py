@@ -304,6 +304,7 @@ def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:
                             "example.vignette")
 
 
+@lru_cache(maxsize=4096)  # a lesson's text is compared with every passage that illustrates it
 def _plain(markdown: str) -> str:
     """Running text of Markdown, for matching the report's words: links and declarations reduced to text."""
     text = XREF_RE.sub(lambda m: m["text"], markdown)
@@ -417,7 +418,7 @@ def _nested_lines(root: Path, rel: str, field: str = "illustrated_by") -> dict[t
     block = text.split("\n---", 1)[0].removeprefix("---\n")
     out: dict[tuple, int] = {}
     try:
-        node = yaml.compose(block)
+        node = yaml.compose(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml keeps marks too
     except yaml.YAMLError:
         return out
     if not isinstance(node, yaml.MappingNode):

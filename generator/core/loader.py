@@ -282,8 +282,12 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
                               "entity.unlinked")
     pattern = term_pattern(kb)
     if pattern is not None:
-        used = {m.group(1) for doc in kb.documents.values() if doc.page != "glossary.md"
-                for m in pattern.finditer(doc.body)}
+        used: set[str] = set()
+        for doc in kb.documents.values():
+            if doc.page != "glossary.md":
+                used.update(m.group(1) for m in pattern.finditer(doc.body))
+                if len(used) == len(kb.terms):
+                    break  # every term is used: no need to read further
         for term in kb.terms.values():
             if term.abbr not in used:
                 diags.warning(term.location.path, term.location.line, f"term '{term.abbr}' is not used on any page "
