@@ -97,3 +97,38 @@ def test_the_voices_copies_of_extracts_stay_out_of_the_search_index(built_site):
     assert [d["location"] for d in voices] == ["voices/"] and "Every interview extract" in voices[0]["text"]
     words = "it’s been years since I’ve been at meetings"
     assert [d["location"] for d in docs if words in d["text"]] == ["partnership-working-and-innovation/#the-partnership-and-innovation-landscape"]
+
+
+PLAIN_AND_NOT = [
+    "'We're all trying to do more with less.' It's the SFRS and the SFRS.",
+    "A -- B, 1990 was: fine... (really) \"quoted\" — yes?",
+    "*emphasis* here", "a [link](x.md)", "an [@morse2010] citation", "1. a list", "- a list", "> a quote",
+    "# heading", "two  \nlines", "tab\there", "&amp; entity", "<b>html</b>", "`code`", "under_score",
+    " leading space", "trailing space ", "a\n\nb", "x{#lesson:y}", "== setext", "back\\slash",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_AND_NOT)
+def test_plain_extracts_skip_markdown_but_come_out_the_same(tmp_path, text, monkeypatch):
+    import generator.core.mdext as mdext
+
+    kb, _ = load(tmp_path)
+    fast = Fragments(kb, "voices.md").html(text)
+    monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
+    assert fast == Fragments(kb, "voices.md").html(text)
+
+
+def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_text_path(monkeypatch):
+    from pathlib import Path
+
+    import generator.core.mdext as mdext
+    from generator.core import load_project
+
+    kb, _ = load_project(Path(__file__).resolve().parents[1])
+    texts = [q.markdown for q in kb.quotes.values()]
+    assert sum(mdext._is_plain_paragraph(t) for t in texts) > len(texts) // 2  # the path is used
+    fast = Fragments(kb, "voices.md")
+    fast_html = [fast.html(t) for t in texts]
+    monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
+    slow = Fragments(kb, "voices.md")
+    assert fast_html == [slow.html(t) for t in texts]

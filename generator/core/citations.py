@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import pybtex.errors
@@ -112,6 +113,7 @@ def _last_names(entry: Entry) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)  # names and publishers repeat across a bibliography
 def _plain(latex: str) -> str:
     """LaTeX field text (braces, accents, \\&) as plain Unicode."""
     # render(Backend()) rather than render_as("text"): pybtex looks a backend name up among the installed
@@ -219,8 +221,9 @@ def _format(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics
     style = AuthorYearStyle()
     # Disambiguate equal author-year labels with a, b, … in title order.
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    author_labels = {key: author_label(entry) for key, (entry, _) in entries.items()}
     for key, (entry, _) in entries.items():
-        groups[(author_label(entry), str(entry.fields.get("year", "n.d.")))].append(key)
+        groups[(author_labels[key], str(entry.fields.get("year", "n.d.")))].append(key)
     year_label: dict[str, str] = {}
     for (_, year), keys in groups.items():
         keys.sort(key=lambda k: str(entries[k][0].fields.get("title", "")).lower())
@@ -237,7 +240,7 @@ def _format(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics
             diags.error(loc.path, loc.line, f"BibTeX entry '{key}' cannot be formatted: {exc} — add the "
                         "missing field.", "bibtex.incomplete")
             continue
-        alabel = author_label(entry)
+        alabel = author_labels[key]
         sources[key] = Source(
             key=key,
             label=f"{alabel} {year_label[key]}",

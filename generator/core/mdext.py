@@ -475,6 +475,16 @@ class ReportExtension(Extension):
         self.md.report_terms_linked = set()  # type: ignore[attr-defined]
 
 
+# Anything Python-Markdown could read as markup: escapes, code, emphasis, links and the report's own
+# syntaxes, HTML and entities, tables, line breaks; or a line that starts a block (a list, a quote, a
+# heading, a rule). Text without any of these is one paragraph of plain words.
+_NOT_PLAIN = re.compile(r"[\\`*_{}\[\]<>&!|~#\n\t]|^\s|\s$|^(?:[-+:=]|\d+[.)])")
+
+
+def _is_plain_paragraph(markdown: str) -> bool:
+    return bool(markdown) and _NOT_PLAIN.search(markdown) is None
+
+
 class Fragments:
     """Snippets of author Markdown (an extract's words) rendered to HTML for islands on one page.
 
@@ -493,6 +503,8 @@ class Fragments:
         self._terms = TermProcessor(self.state, SimpleNamespace(report_terms_linked=self.linked))
 
     def html(self, markdown: str) -> str:
+        if _is_plain_paragraph(markdown):  # most extracts: one paragraph of plain words
+            return f"<p>{self.text(markdown)}</p>"
         if self._md is None:
             self._md = Markdown(extensions=[ReportExtension(self.state)])
         self._md.reset()

@@ -35,11 +35,17 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates are the package's: no need to check them on every include
     )
     env.filters["slug"] = lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
     env.filters["capitalize_first"] = lambda v: v[:1].upper() + v[1:]
     env.filters["island"] = _island
     return env
+
+
+def _has_term(kb: KnowledgeBase, text: str) -> bool:
+    pattern = term_pattern(kb)
+    return pattern is not None and pattern.search(text) is not None
 
 
 @jinja2.pass_context
@@ -67,7 +73,9 @@ class _PageFragments:
         return Markup(self._get().html(markdown))
 
     def text(self, text: str) -> Markup:
-        return Markup.escape(text) if self.plain else Markup(self._get().text(text))
+        if self.plain or self._fragments is None and not _has_term(self.kb, text):
+            return Markup.escape(text)  # no abbreviation to mark: nothing else to do
+        return Markup(self._get().text(text))
 
     def new_terms(self) -> list[str]:
         return self._fragments.new_terms() if self._fragments is not None else []
