@@ -43,4 +43,4 @@ serve: $(STAMP)
 	$(BIN)/mkdocs serve --no-strict
 
 clean:
-	rm -rf site $(VENV) .pytest_cache node_modules
+	rm -rf site .cache $(VENV) .pytest_cache node_modules

@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
 from . import scaffold
-from .core import BuildError, load_project, release
+from .core import BuildError, KnowledgeBase, load_project, release
 from .core.pdf import build_pdf, human_size
+from .core.pdfcache import PdfCache
 from .core.render import generated_page_paths
 from .core.sitedir import NEW_PREFIX, Staging
 
@@ -30,6 +34,9 @@ PDF_CHAPTERS = frozenset({
     "practices-of-prevention.md", "conclusions.md", "references.md",
 })
 PDF_DETAILS_PAGE = "about.md"
+CACHE_DIR = Path(".cache") / "pdf"  # under the project's root; see generator/core/pdfcache.py
+NO_CACHE_HELP = ("lay the PDF out afresh even if nothing it is made from has changed (also: REPORT_NO_CACHE=1); "
+                 "the result is still kept in .cache/pdf/ for next time")
 
 
 class Terminated(KeyboardInterrupt):
@@ -45,42 +52,172 @@ def _terminate(signum, frame):
 
 
 def check(root: Path) -> int:
+    return 0 if _checked(root) is not None else 1
+
+
+def _checked(root: Path) -> KnowledgeBase | None:
+    """The project loaded and validated, with a one-line summary; None (problems printed) when it fails."""
     started = time.perf_counter()
     kb, diags = load_project(root)
     try:
         diags.raise_if_any(strict=True)
     except BuildError as exc:
         print(exc.report(), file=sys.stderr)
-        return 1
+        return None
     took = time.perf_counter() - started
     print(f"ok: {len(kb.documents)} pages, {len(kb.vignettes)} vignettes, {len(kb.lessons)} lessons, "
           f"{len(kb.examples)} prevention examples, {len(kb.areas)} areas, {len(kb.quotes)} quotes, "
           f"{len(kb.terms)} terms, {len(kb.sources)} sources, {len(kb.citations())} citations checked in {took:.2f} s")
-    return 0
+    return kb
 
 
-def build(root: Path, site_dir: Path) -> int:
-    """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded."""
+class SiteFailed(Exception):
+    """MkDocs stopped with an error while the PDF was being laid out (MkDocs has said why)."""
+
+
+class SiteBuild:
+    """``with SiteBuild(root, out, pdf) as site:`` runs ``mkdocs build --strict`` in a child process while
+    this one lays out the PDF.
+
+    The child converts every page's Markdown, then waits in the plugin's ``on_env`` (before any
+    template is rendered) for one line on a pipe: ``ready`` once the PDF is written, whose size the
+    pages print. Closing the pipe without it (the PDF failed, or this process died) makes the child
+    stop. Inside ``site.laying_out()``, the child failing raises :class:`SiteFailed` here, in the main
+    thread: there is nothing left to build the PDF for. Leaving the ``with`` block always ends the
+    child and reaps it, so it writes nothing more.
+    """
+
+    def __init__(self, root: Path, site_dir: Path, pdf: Path):
+        self._cmd = [sys.executable, "-m", "mkdocs", "build", "--strict",
+                     "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(site_dir)]
+        self._cwd, self._pdf = root, pdf
+        self._ready: int | None = None
+        self._laying_out = False
+        self._watcher: threading.Thread | None = None
+        self._previous_handler = None
+
+    def __enter__(self) -> SiteBuild:
+        read_end, self._ready = os.pipe()  # not inherited: only pass_fds hands the read end over
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_PDF": str(self._pdf),
+               "REPORT_PDF_READY_FD": str(read_end)}
+        try:
+            self.proc = subprocess.Popen(self._cmd, cwd=self._cwd, env=env, pass_fds=(read_end,))
+        except BaseException:
+            self._close()
+            raise
+        finally:
+            os.close(read_end)
+        try:
+            if (hasattr(os, "waitid") and hasattr(signal, "pthread_kill")
+                    and threading.current_thread() is threading.main_thread()):
+                self._previous_handler = signal.signal(signal.SIGUSR1, self._interrupted) or signal.SIG_DFL
+                self._watcher = threading.Thread(target=self._watch, name="mkdocs-watch", daemon=True)
+                self._watcher.start()
+        except BaseException:  # e.g. Ctrl-C right now: __exit__ will not run
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        if self._watcher is not None:
+            # The child is reaped, so the watcher returns at once; any signal it sent has reached this
+            # thread (a no-op by now) before the handler is put back.
+            self._watcher.join(timeout=10)
+            self._watcher = None
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGUSR1, self._previous_handler)
+            self._previous_handler = None
+
+    @contextlib.contextmanager
+    def laying_out(self) -> Iterator[None]:
+        self._laying_out = True
+        try:
+            yield
+        finally:
+            self._laying_out = False
+
+    def _watch(self) -> None:
+        try:  # wait for the child to end without reaping it: Popen.wait still does that
+            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT)
+        except OSError:
+            return
+        if self._laying_out and info is not None and not (info.si_code == os.CLD_EXITED and info.si_status == 0):
+            # A real signal, to the main thread: it also cuts short a wait in a system call.
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+
+    def _interrupted(self, signum, frame) -> None:
+        if self._laying_out:  # not once the PDF is done: then wait() reports the failure
+            raise SiteFailed()
+
+    def pdf_ready(self) -> None:
+        """Tell the child that the PDF is written."""
+        try:
+            os.write(self._ready, b"ready\n")
+        except BrokenPipeError:  # MkDocs has already stopped; wait() says how
+            pass
+        self._close()
+
+    def wait(self) -> int:
+        return self.proc.wait()
+
+    def stop(self) -> None:
+        """End the child (if it still runs) and reap it."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._close()
+
+    def _close(self) -> None:
+        if self._ready is not None:
+            os.close(self._ready)
+            self._ready = None
+
+
+def _no_cache_env() -> bool:
+    return os.environ.get("REPORT_NO_CACHE", "").strip() not in ("", "0")
+
+
+def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
+    """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
+
+    The project is loaded and checked once, here. MkDocs starts first, in a child process, and
+    converts the pages while this process lays out the PDF (or reuses it from the cache); the site's
+    templates are rendered once the PDF is written, since every page prints its size.
+    """
     try:
-        release.source_date_epoch()
+        epoch = release.source_date_epoch()
     except ValueError as exc:
         print(f"error: {exc}.", file=sys.stderr)
         return 2
-    if check(root) != 0:
+    kb = _checked(root)
+    if kb is None:
         return 1
     stage = Staging(site_dir)
+    failed = f"build failed; {stage.site_dir} was left as it was."
     try:
         with stage, tempfile.TemporaryDirectory(prefix=f"{NEW_PREFIX}{os.getpid()}-pdf-",
                                                 dir=stage.site_dir.parent) as pdf_dir:
             pdf = Path(pdf_dir) / PDF_NAME
-            if make_pdf(root, pdf) != 0:
-                print(f"build failed; {stage.site_dir} was left as it was.", file=sys.stderr)
-                return 1
-            cmd = [sys.executable, "-m", "mkdocs", "build", "--strict",
-                   "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(stage.path)]
-            env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_PDF": str(pdf)}
-            if subprocess.run(cmd, cwd=root, env=env).returncode != 0:
-                print(f"build failed; {stage.site_dir} was left as it was.", file=sys.stderr)
+            try:
+                with SiteBuild(root, stage.path, pdf) as site:
+                    with site.laying_out():
+                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache)
+                    if made != 0:
+                        site.stop()  # before saying so: it may be logging still
+                        print(failed, file=sys.stderr)
+                        return 1
+                    site.pdf_ready()
+                    if site.wait() != 0:
+                        print(failed, file=sys.stderr)
+                        return 1
+            except SiteFailed:
+                print("MkDocs stopped with an error (above); the PDF was left unfinished.", file=sys.stderr)
+                print(failed, file=sys.stderr)
                 return 1
             release.write_checksums(stage.path)
             stage.publish()
@@ -128,23 +265,50 @@ def pdf_pages(root: Path, kb) -> list[str]:
     return [p for p in dict.fromkeys(order) if p in PDF_CHAPTERS or p.startswith("vignettes/")]
 
 
-def make_pdf(root: Path, out: Path) -> int:
-    """Build the PDF to ``out`` (written whole or not at all)."""
+def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: int | None = None,
+             use_cache: bool = True) -> int:
+    """Build the PDF to ``out`` (written whole or not at all) from ``kb`` (default: load the project).
+
+    An unchanged PDF is copied from ``<root>/.cache/pdf/``; ``use_cache=False`` or ``REPORT_NO_CACHE=1``
+    lays it out afresh (and keeps the result there for next time).
+    """
+    if kb is None:
+        try:
+            epoch = release.source_date_epoch()
+        except ValueError as exc:
+            print(f"error: {exc}.", file=sys.stderr)
+            return 2
+        kb, diags = load_project(root)
+        try:
+            diags.raise_if_any(strict=True)
+        except BuildError as exc:
+            print(exc.report(), file=sys.stderr)
+            return 1
+    cache = PdfCache(root / CACHE_DIR, read=use_cache and not _no_cache_env())
     try:
-        epoch = release.source_date_epoch()
-    except ValueError as exc:
-        print(f"error: {exc}.", file=sys.stderr)
-        return 2
-    kb, diags = load_project(root)
-    try:
-        diags.raise_if_any(strict=True)
-        result = build_pdf(kb, pdf_pages(root, kb), out, details_page=PDF_DETAILS_PAGE, epoch=epoch)
+        result = build_pdf(kb, pdf_pages(root, kb), out, details_page=PDF_DETAILS_PAGE, epoch=epoch, cache=cache)
     except BuildError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
-    print(f"PDF written to {result.path} ({result.pages} pages, {human_size(result.bytes)}) "
-          f"in {result.seconds:.1f} s")
+    except OSError as exc:  # a folder that does not exist or cannot be written, a full disk
+        where = exc.filename or out
+        print(f"error: {where}: {exc.strerror or exc} — the PDF cannot be written there; give --out a file in "
+              "a folder that exists and that you can write to.", file=sys.stderr)
+        return 1
+    if result.reused is not None:
+        print(f"PDF reused from {_shown(result.reused, root)} (nothing it is made from has changed): "
+              f"written to {result.path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
+    else:
+        print(f"PDF written to {result.path} ({result.pages} pages, {human_size(result.bytes)}) "
+              f"in {result.seconds:.1f} s")
     return 0
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,8 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="validate every source file without rendering")
     b = sub.add_parser("build", help="build the site (strict), replacing site/ only on success")
     b.add_argument("--site-dir", type=Path, default=None)
+    b.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p = sub.add_parser("pdf", help="build only the PDF (default: site/downloads/" + PDF_NAME + ")")
     p.add_argument("--out", type=Path, default=None, help="where to write the PDF")
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     n = sub.add_parser("new", help="start a new page from a template (never overwrites)")
     n.add_argument("kind", choices=scaffold.KINDS)
     n.add_argument("slug", help="file name without .md: lower-case words joined by hyphens")
@@ -170,14 +336,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             return scaffold.main(root, args.kind, args.slug)
         if args.command == "pdf":
+            use_cache = not args.no_cache
             if args.out is not None:
-                return make_pdf(root, args.out.resolve())
+                return make_pdf(root, args.out.resolve(), use_cache=use_cache)
             site = root / "site"
-            code = make_pdf(root, site / "downloads" / PDF_NAME)
+            code = make_pdf(root, site / "downloads" / PDF_NAME, use_cache=use_cache)
             if code == 0 and (site / release.CHECKSUMS).is_file():
                 release.write_checksums(site)  # the new PDF in site/ stays verifiable
             return code
-        return build(root, args.site_dir or root / "site")
+        return build(root, args.site_dir or root / "site", use_cache=not args.no_cache)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         print("interrupted; nothing was changed.", file=sys.stderr)

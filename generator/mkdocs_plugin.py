@@ -60,9 +60,18 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         report = config.extra.setdefault("report", {})  # other keys (e.g. pdf) are set elsewhere
         report["version"] = release.version()
         report["build_date"] = release.build_date()
-        # `report build` builds the PDF first and passes its path; the site links to it.
+        # `report build` passes the PDF's path; the site links to it. It lays the PDF out while MkDocs
+        # converts the pages, and says on the pipe REPORT_PDF_READY_FD when the file is written: its
+        # size is then taken in on_env, before any template prints it. Without the pipe, the file must exist.
         self.pdf = Path(os.environ["REPORT_PDF"]) if os.environ.get("REPORT_PDF") else None
-        if self.pdf is not None:
+        self.pdf_ready_fd = None
+        if self.pdf is not None and os.environ.get("REPORT_PDF_READY_FD"):
+            fd = os.environ["REPORT_PDF_READY_FD"]
+            if not fd.isdigit():
+                raise Abort(f"REPORT_PDF_READY_FD={fd!r}: not a file descriptor — it is set by `report build`; "
+                            "unset it and build the PDF first (report pdf).")
+            self.pdf_ready_fd = int(fd)
+        elif self.pdf is not None:
             if not self.pdf.is_file():
                 raise Abort(f"REPORT_PDF={self.pdf}: no such file — build the PDF first (report pdf).")
             report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": human_size(self.pdf.stat().st_size)}
@@ -89,6 +98,22 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             # The Markdown is made when MkDocs reaches the page (on_page_markdown), once.
             files.append(File.generated(config, page, content="", inclusion=inclusion))
         return files
+
+    def on_env(self, env, config, files):
+        if self.pdf_ready_fd is not None:  # every page is converted; wait for `report build`'s PDF
+            fd, self.pdf_ready_fd = self.pdf_ready_fd, None
+            try:
+                with open(fd, "rb") as pipe:
+                    said = pipe.readline()
+            except OSError as exc:
+                raise Abort(f"REPORT_PDF_READY_FD={fd}: cannot be read ({exc.strerror}) — it is set by "
+                            "`report build`; unset it and build the PDF first (report pdf).") from None
+            if said.strip() != b"ready" or not self.pdf.is_file():
+                raise Abort(f"{self.pdf.name}: the PDF was not built — its errors are above; the site "
+                            "needs it, so nothing was built.")
+            config.extra["report"]["pdf"] = {"url": f"downloads/{self.pdf.name}",
+                                             "size": human_size(self.pdf.stat().st_size)}
+        return env
 
     def on_page_markdown(self, markdown, page, config, files):
         self.state.page = page.file.src_uri

@@ -77,3 +77,12 @@ def test_pdf_alone_into_the_site_keeps_its_checksums_true(tmp_path):
     check = subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=root / "site",
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_pdf_that_cannot_be_written_there_is_an_error_not_a_traceback(tmp_path):
+    root = write_mkdocs_site(tmp_path)
+    (root / "a-file").write_text("not a folder\n", encoding="utf-8")
+    result = run_cli("pdf", "--out", str(root / "a-file" / "report.pdf"), cwd=root)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"error: {root / 'a-file'}" in result.stderr and "the PDF cannot be written there" in result.stderr

@@ -11,7 +11,8 @@ Citations are author–year, each linked to its entry in the References chapter 
 WeasyPrint 70 misplaces them, and drops some when the footnote area has a top border and padding).
 
 Reproducible: dates come from ``SOURCE_DATE_EPOCH`` (UTC), fonts are the project's own
-(``generator/fonts/``), and nothing in the PDF depends on the folder, time zone or locale.
+(``generator/fonts/``), and nothing in the PDF depends on the folder, time zone or locale. So a PDF
+laid out once can be reused while its inputs stay the same (:mod:`.pdfcache`, ``build_pdf(cache=…)``).
 
 Exceptions::
 
@@ -40,10 +41,11 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from . import release
+from . import pdfcache, release
 from .diagnostics import BuildError, Diagnostic
 from .mdext import RenderState, ReportExtension
 from .model import KnowledgeBase
+from .pdfcache import PdfCache
 from .render import REQUIRED_EXTENSIONS, page_markdown
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -53,6 +55,10 @@ BASE_EXTENSIONS = tuple(dict.fromkeys(("toc", "attr_list", "md_in_html", "tables
 PAGE_REFERENCES_ID = "references-on-this-page"  # the per-page reference list that mdext appends
 ID_ATTRIBUTES = ("id",)
 IDREF_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "for", "headers")
+WRITE_OPTIONS = {
+    "pdf_variant": "pdf/ua-1",
+    "pdf_identifier": True,  # the digest of the PDF's own bytes: stable, unlike a random id
+}
 
 SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire reform in Scotland: "
            "partnership working, innovation and prevention in Police Scotland and the Scottish Fire "
@@ -188,9 +194,10 @@ class ContentsEntry:
 @dataclass(frozen=True)
 class PdfResult:
     path: Path
-    pages: int
+    pages: int | None  # None when reused: the cache keeps the file only
     bytes: int
     seconds: float
+    reused: Path | None = None  # the cache entry copied, when the PDF was not laid out again
 
 
 def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> RenderedPage:
@@ -260,9 +267,13 @@ def _authors(details: dict[str, str]) -> list[str]:
     return [a.strip() for a in re.split(r",\s*|\s+and\s+", details.get("Authors", "")) if a.strip()]
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def _moment(epoch: int | None) -> datetime:
     if epoch is None:
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return _now().replace(microsecond=0)
     return datetime.fromtimestamp(epoch, timezone.utc)
 
 
@@ -288,15 +299,28 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_html(kb: KnowledgeBase, pages: list[str], *, details_page: str = "about.md",
-                epoch: int | None = None) -> str:
-    """The whole PDF as one HTML document: cover, contents, the pages in order, back matter."""
+@dataclass(frozen=True)
+class PdfDocument:
+    """The report's pages rendered for the PDF, with the cover's and back matter's details; the
+    document's HTML for a given build moment is :meth:`html`."""
+
+    context: dict
+
+    def html(self, moment: datetime) -> str:
+        return environment().get_template("report.html.j2").render(
+            **self.context,
+            build_date=_long_date(moment),
+            timestamp=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+
+def render_document(kb: KnowledgeBase, pages: list[str], *, details_page: str = "about.md") -> PdfDocument:
+    """Every page of the PDF rendered (the slow part), ready to be dated with :meth:`PdfDocument.html`."""
     in_pdf = frozenset(pages)
     rendered = [render_page(kb, p, in_pdf) for p in pages]
     details, copyright_line = publication_details(kb, details_page)
-    moment = _moment(epoch)
     title = details.get("Title") or (rendered[0].title if rendered else "Report")
-    return environment().get_template("report.html.j2").render(
+    return PdfDocument(dict(
         title=title,
         details=details,
         series=details.get("Series", "").split(";")[0].strip(),
@@ -308,12 +332,16 @@ def render_html(kb: KnowledgeBase, pages: list[str], *, details_page: str = "abo
         keywords=KEYWORDS,
         ogl_url=OGL_URL,
         version=release.version(),
-        build_date=_long_date(moment),
-        timestamp=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         pages=rendered,
         contents=contents(rendered),
         fonts=FONTS_DIR.as_uri() + "/",
-    )
+    ))
+
+
+def render_html(kb: KnowledgeBase, pages: list[str], *, details_page: str = "about.md",
+                epoch: int | None = None) -> str:
+    """The whole PDF as one HTML document: cover, contents, the pages in order, back matter."""
+    return render_document(kb, pages, details_page=details_page).html(_moment(epoch))
 
 
 class _Collect(logging.Handler):
@@ -334,11 +362,8 @@ def write_pdf(html: str, out: Path) -> int:
     logger.addHandler(collect)
     try:
         document = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/").render(
-            pdf_variant="pdf/ua-1")
-        data = document.write_pdf(
-            pdf_variant="pdf/ua-1",
-            pdf_identifier=True,  # the digest of the PDF's own bytes: stable, unlike a random id
-        )
+            pdf_variant=WRITE_OPTIONS["pdf_variant"])
+        data = document.write_pdf(**WRITE_OPTIONS)
     finally:
         logger.removeHandler(collect)
     if collect.messages:
@@ -358,17 +383,33 @@ def write_pdf(html: str, out: Path) -> int:
 
 
 def build_pdf(kb: KnowledgeBase, pages: list[str], out: Path | str, *, details_page: str = "about.md",
-              epoch: int | None = None) -> PdfResult:
+              epoch: int | None = None, cache: PdfCache | None = None) -> PdfResult:
     """Write the PDF of ``pages`` (site paths, in the report's order) to ``out``.
 
     ``details_page`` gives the cover's and back matter's publication details; ``epoch`` (default:
-    ``SOURCE_DATE_EPOCH``, else now) dates the build.
+    ``SOURCE_DATE_EPOCH``, else now) dates the build. With a ``cache``, a PDF laid out before from the
+    same inputs is copied instead of laid out again, and a new one is kept for next time.
+
+    Without ``SOURCE_DATE_EPOCH`` the PDF is dated to the second, which would make every build's key
+    new: its key takes the day only (the date the PDF prints), so a PDF laid out earlier the same day is
+    reused, with the time it was made in its metadata.
     """
     started = time.perf_counter()
     out = Path(out)
     if epoch is None:
         epoch = release.source_date_epoch()
-    n = write_pdf(render_html(kb, pages, details_page=details_page, epoch=epoch), out)
+    document = render_document(kb, pages, details_page=details_page)
+    moment = _moment(epoch)
+    html = document.html(moment)
+    key = None
+    if cache is not None:
+        keyed = html if epoch is not None else document.html(moment.replace(hour=0, minute=0, second=0))
+        key = pdfcache.key(keyed, FONTS_DIR, WRITE_OPTIONS)
+        if cache.fetch(key, out):
+            return PdfResult(out, None, out.stat().st_size, time.perf_counter() - started, reused=cache.entry(key))
+    n = write_pdf(html, out)
+    if cache is not None:
+        cache.store(key, out)
     return PdfResult(out, n, out.stat().st_size, time.perf_counter() - started)
 
 
