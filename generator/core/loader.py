@@ -269,7 +269,7 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
             if x.target not in kb.entities:
                 diags.error(x.location.path, x.location.line, f"unknown cross-reference '{x.target}' — no "
                             f"entity has this id.{did_you_mean(x.target, kb.entities)}", "xref.unknown")
-    from .entities import term_pattern
+    from .entities import terms_used
 
     linked = set(kb.backlinks) | {link.target.split("#")[0] for link in kb.lesson_links} \
         | {v for ex in kb.examples.values() for v in ex.vignettes}
@@ -280,12 +280,11 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
                 diags.warning(loc.path, loc.line, f"{kind} '{eid}' is never linked to — nothing in the report "
                               f"points readers to it. Link it where the report mentions it: [][{eid}].",
                               "entity.unlinked")
-    pattern = term_pattern(kb)
-    if pattern is not None:
+    if kb.terms:
         used: set[str] = set()
         for doc in kb.documents.values():
             if doc.page != "glossary.md":
-                used.update(m.group(1) for m in pattern.finditer(doc.body))
+                used |= terms_used(kb, doc.body)
                 if len(used) == len(kb.terms):
                     break  # every term is used: no need to read further
         for term in kb.terms.values():

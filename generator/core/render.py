@@ -9,7 +9,7 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
+from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern, terms_used
 from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path
 from .urls import relative_url
 from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
@@ -63,9 +63,8 @@ class _PageFragments:
 
     def _get(self) -> Fragments:
         if self._fragments is None:
-            pattern = term_pattern(self.kb) if self.before else None
             terms = term_by_abbr(self.kb)
-            seen = {terms[m.group(1)].id for m in pattern.finditer(self.before)} if pattern else set()
+            seen = {terms[abbr].id for abbr in terms_used(self.kb, self.before)}
             self._fragments = Fragments(self.kb, self.page, seen)
         return self._fragments
 
@@ -321,14 +320,11 @@ def render_voices(kb: KnowledgeBase) -> str:
 
 
 def render_glossary_table(kb: KnowledgeBase) -> str:
-    pattern = term_pattern(kb)
     used: dict[str, list] = {t: [] for t in kb.terms}
     by_abbr = {t.abbr: t.id for t in kb.terms.values()}
-    if pattern is not None:
-        for doc in kb.documents.values():
-            if doc.page == GLOSSARY_PAGE:
-                continue
-            for abbr in dict.fromkeys(m.group(1) for m in pattern.finditer(doc.body)):
+    for doc in kb.documents.values():
+        if doc.page != GLOSSARY_PAGE:
+            for abbr in terms_used(kb, doc.body):
                 used[by_abbr[abbr]].append(doc)
     return _render("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used)
 
