@@ -132,3 +132,18 @@ def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_
     monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
     slow = Fragments(kb, "voices.md")
     assert fast_html == [slow.html(t) for t in texts]
+
+
+def test_the_quick_pass_over_words_finds_the_same_abbreviations_as_the_pattern(tmp_path):
+    from pathlib import Path
+
+    from generator.core import load_project
+    from generator.core.entities import term_pattern, terms_used
+
+    kb, _ = load_project(Path(__file__).resolve().parents[1])
+    pattern = term_pattern(kb)
+    texts = [doc.body for doc in kb.documents.values()] + [
+        "CPPs and P&P, &NHS; NHS_x NHS2 IT's (SFRS) SFRSs NatCen-led UKs UK.", "PCs PCS pc SPA&"]
+    for text in texts:
+        assert terms_used(kb, text) == {m.group(1) for m in pattern.finditer(text)}
+    assert terms_used(kb, texts[-2]) == {"CPP", "P&P", "IT", "SFRS", "NatCen", "UK"}
