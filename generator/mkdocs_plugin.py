@@ -7,10 +7,12 @@ the file is fixed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import Abort, PluginError
@@ -82,7 +84,33 @@ class ReportPlugin(BasePlugin[ReportConfig]):
                 config.markdown_extensions.append(name)
         config.markdown_extensions.append(ReportExtension(self.state))
         self.layout = layout
+        if not self.serving:
+            self._gc_for_a_build()
         return config
+
+    # A build makes millions of short-lived objects (every page's Markdown tree) while the project and
+    # MkDocs' own structures live on: Python's collector would rescan those on every full collection.
+    # For the length of one `mkdocs build` they are set aside (gc.freeze) and full collections run less
+    # often (about 1 s of 35 at 2,000 pages); `mkdocs serve`, which lives on, is left alone.
+    _gc_before: tuple[int, int, int] | None = None
+
+    def _gc_for_a_build(self) -> None:
+        self._gc_before = gc.get_threshold()
+        gc.freeze()
+        young, middle, _ = self._gc_before
+        gc.set_threshold(young, middle, 100)  # a full collection a tenth as often
+
+    def _gc_restore(self) -> None:
+        if self._gc_before is not None:
+            gc.set_threshold(*self._gc_before)
+            gc.unfreeze()
+            self._gc_before = None
+
+    def on_post_build(self, config):
+        self._gc_restore()
+
+    def on_build_error(self, error):
+        self._gc_restore()
 
     def on_files(self, files: Files, config):
         for page, doc in self.kb.documents.items():
@@ -100,6 +128,10 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return files
 
     def on_env(self, env, config, files):
+        # Compiled templates (Material's and ours) are kept between builds: a build then only renders.
+        cache = self.root / ".cache" / "jinja"
+        cache.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = FileSystemBytecodeCache(str(cache))
         if self.pdf_ready_fd is not None:  # every page is converted; wait for `report build`'s PDF
             fd, self.pdf_ready_fd = self.pdf_ready_fd, None
             try:
