@@ -3,7 +3,9 @@
 In one run, repeated ``--repeat`` times (default 3) in interleaved rounds so that every ratio is taken
 pair by pair inside one round (both builds saw the same machine load), then the median. Times are the
 CPU time (user + system) of the build's process tree, from ``os.wait4``: the machine is shared, and
-wall time would also measure whoever else runs; wall times are printed with the details.
+wall time would also measure whoever else runs; wall times are printed with the details. The one
+exception is the report's build, which lays the PDF out on one core while the site is built on the
+other: ``report_build_s`` is its wall time, the time a maintainer waits.
 
 1. our full site build (``mkdocs build --strict`` with the report plugin, a fresh process each time)
    of synthetic projects of 200 and 2,000 vignettes (``bench/synthetic.py``), in ms per page;
@@ -12,8 +14,10 @@ wall time would also measure whoever else runs; wall times are printed with the 
    ``OurTime``);
 3. a plain MkDocs + Material build, default navigation (every page in the nav), of the same pages
    as plain Markdown, at 2,000 vignettes;
-4. the real report: ``report build`` (check, PDF and site), ``report pdf`` alone (time and peak
-   memory of the process), and its site alone.
+4. the real report: ``report build`` (check, PDF and site) cold — the PDF laid out, as on a fresh
+   clone or after an edit to what it prints (``REPORT_NO_CACHE=1``) — and warm (the PDF unchanged, so
+   reused from ``.cache/pdf/``); ``report pdf`` alone, laid out (time and peak memory of the process);
+   and its site alone.
 
 Progress goes to stderr; the results go to stdout and end with one ``name: value`` line each for
 ``report_build_s``, ``generator_share``, ``scale_200_ms_per_page``, ``scale_2000_ms_per_page``,
@@ -45,7 +49,9 @@ from bench import synthetic  # noqa: E402
 PYTHON = sys.executable
 REPORT = str(Path(PYTHON).with_name("report"))
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
-ENV.pop("REPORT_PDF", None)
+for _name in ("REPORT_PDF", "REPORT_PDF_READY_FD", "REPORT_NO_CACHE"):
+    ENV.pop(_name, None)
+COLD = {"REPORT_NO_CACHE": "1"}  # lay the PDF out afresh, as on a fresh clone or after an edit
 
 
 def progress(message: str) -> None:
@@ -184,12 +190,12 @@ def child_build(config_file: str, site_dir: str, vignettes: int) -> None:
 
 # --------------------------------------------------------------------------- in the parent
 
-def run(cmd: list[str], what: str, cwd: Path = REPO) -> tuple[dict, str]:
+def run(cmd: list[str], what: str, cwd: Path = REPO, env: dict | None = None) -> tuple[dict, str]:
     """Run ``cmd``; its wall and CPU seconds (user + system, with its children) and peak RSS in MB
     (the largest process of the tree), and its stdout."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=cwd, env={**ENV, **(env or {})}, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -236,19 +242,24 @@ def material_build(project: Path, site: Path, label: str) -> dict:
     return result
 
 
-def report_build(work: Path) -> dict:
+def report_build(work: Path, cold: bool) -> dict:
+    """``report build`` as ``make build`` runs it. Cold: the PDF is laid out (``REPORT_NO_CACHE=1``), as on
+    a fresh clone or after any edit to what it prints; warm: nothing it prints changed since the build
+    before, so it comes from ``.cache/pdf/``."""
     site = work / "report" / "site"
     shutil.rmtree(site.parent, ignore_errors=True)
     site.parent.mkdir(parents=True)
-    took, _ = run([REPORT, "--root", str(REPO), "build", "--site-dir", str(site)], "report build")
-    progress(f"  report build (check, PDF, site): {took['cpu']:.2f} s CPU ({took['wall']:.2f} s wall)")
+    took, _ = run([REPORT, "--root", str(REPO), "build", "--site-dir", str(site)],
+                  f"report build ({'cold' if cold else 'warm'})", env=COLD if cold else None)
+    progress(f"  report build, {'cold: PDF laid out' if cold else 'warm: PDF unchanged, reused'}, "
+             f"the site built meanwhile: {took['wall']:.2f} s wall ({took['cpu']:.2f} s CPU)")
     return took
 
 
 def report_pdf(work: Path) -> dict:
     out = work / "report" / "report.pdf"
     out.parent.mkdir(parents=True, exist_ok=True)
-    took, stdout = run([REPORT, "--root", str(REPO), "pdf", "--out", str(out)], "report pdf")
+    took, stdout = run([REPORT, "--root", str(REPO), "pdf", "--out", str(out)], "report pdf", env=COLD)
     inner = stdout.rsplit(" in ", 1)[-1].split(" s")[0] if " in " in stdout else "nan"
     progress(f"  report pdf: {took['cpu']:.2f} s CPU ({took['wall']:.2f} s wall; build_pdf says {inner} s), "
              f"peak {took['peak_mb']:.0f} MB")
@@ -296,7 +307,8 @@ def _bench(work: Path, args) -> int:
             "small": our_build(projects[small], work / "site-small", small, f"ours, {small} vignettes"),
             "large": our_build(projects[large], work / "site-large", large, f"ours, {large} vignettes"),
             "material": material_build(plain, work / "site-material", f"default Material, {large} pages"),
-            "report": report_build(work),
+            "report": report_build(work, cold=True),
+            "report_warm": report_build(work, cold=False),
             "pdf": report_pdf(work),
             "report_site": our_build(REPO, work / "site-report", 0, "the report's site alone"),
         })
@@ -304,10 +316,11 @@ def _bench(work: Path, args) -> int:
     def med(f) -> float:
         return statistics.median(f(x) for x in rounds)
 
-    # The named results: CPU seconds of the process tree (user + system). The machine is shared, so
-    # wall time also measures whoever else is running; both are in the details.
+    # The named results: CPU seconds of the process tree (user + system), which another process on the
+    # machine does not inflate; except the report's build, which lays out the PDF on one core while the
+    # site is built on the other: its wall time is the time a maintainer waits. Both are in the details.
     results = {
-        "report_build_s": med(lambda x: x["report"]["cpu"]),
+        "report_build_s": med(lambda x: x["report"]["wall"]),
         "generator_share": med(lambda x: x["large"]["share"]),
         "scale_200_ms_per_page": med(lambda x: x["small"]["ms_per_page"]),
         "scale_2000_ms_per_page": med(lambda x: x["large"]["ms_per_page"]),
@@ -335,7 +348,10 @@ def _bench(work: Path, args) -> int:
         f"material_{large}_ms_per_page": med(lambda x: x["material"]["ms_per_page"]),
         f"material_{large}_site_mb": med(lambda x: x["material"]["site_mb"]),
         f"vs_default_material_{large}_wall": med(lambda x: x["large"]["wall"] / x["material"]["wall"]),
-        "report_build_wall_s": med(lambda x: x["report"]["wall"]),
+        "report_build_cold_wall_s": med(lambda x: x["report"]["wall"]),
+        "report_build_cold_cpu_s": med(lambda x: x["report"]["cpu"]),
+        "report_build_warm_wall_s": med(lambda x: x["report_warm"]["wall"]),
+        "report_build_warm_cpu_s": med(lambda x: x["report_warm"]["cpu"]),
         "report_site_cpu_s": med(lambda x: x["report_site"]["cpu"]),
         "report_site_wall_s": med(lambda x: x["report_site"]["wall"]),
         "report_site_generator_share": med(lambda x: x["report_site"]["share"]),
@@ -350,7 +366,8 @@ def _bench(work: Path, args) -> int:
         print(f"#   {name}: {value:.3f}" if isinstance(value, float) else f"#   {name}: {value}")
     if (small, large) != (200, 2000):
         print(f"# note: sizes {small} and {large}, not 200 and 2000; the names below keep the issue's wording")
-    print("# results (medians; CPU time; ratios taken pair by pair within each round)")
+    print("# results (medians; CPU time but report_build_s, the cold build's wall time; ratios taken pair by "
+          "pair within each round)")
     for name, value in results.items():
         print(f"{name}: {value:.3f}")
     return 0

@@ -448,19 +448,25 @@ def term_pattern(kb: KnowledgeBase) -> re.Pattern | None:
     return _term_regex(tuple(sorted((t.abbr for t in kb.terms.values()), key=len, reverse=True)))
 
 
-_WORD = re.compile(r"[\w&]+")
-
-
 def terms_used(kb: KnowledgeBase, text: str) -> set[str]:
     """The abbreviations ``text`` uses, as ``term_pattern`` finds them (a whole word, or its plural),
-    without running that pattern at every position: a quick pass over the words instead."""
-    forms = _term_forms(tuple(t.abbr for t in kb.terms.values()))
-    return {forms[w] for w in set(_WORD.findall(text)) if w in forms} if forms else set()
+    without trying that pattern at every position: each abbreviation's own pattern starts with its
+    letters, which the regular-expression engine finds fast; the character before is checked here."""
+    return {abbr for abbr, word in _term_words(tuple(t.abbr for t in kb.terms.values()))
+            if abbr in text and _word_at_start(word, text)}
+
+
+def _word_at_start(word: re.Pattern, text: str) -> bool:
+    for m in word.finditer(text):
+        i = m.start()
+        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_&"):  # (?<![\w&])
+            return True
+    return False
 
 
 @lru_cache(maxsize=16)
-def _term_forms(abbrs: tuple[str, ...]) -> dict[str, str]:
-    return {**{a + "s": a for a in abbrs}, **{a: a for a in abbrs}}
+def _term_words(abbrs: tuple[str, ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((a, re.compile(re.escape(a) + r"s?(?![\w&])")) for a in abbrs)
 
 
 @lru_cache(maxsize=16)

@@ -501,6 +501,7 @@ class Fragments:
         self._pattern = term_pattern(kb)
         # Plain text needs only the glossary marking, not a Markdown instance.
         self._terms = TermProcessor(self.state, SimpleNamespace(report_terms_linked=self.linked))
+        self._texts: dict[str, str] = {}
 
     def html(self, markdown: str) -> str:
         if _is_plain_paragraph(markdown):  # most extracts: one paragraph of plain words
@@ -516,11 +517,17 @@ class Fragments:
         """Plain text (a title, a list of services) as HTML, its abbreviations marked as on the page."""
         if self._pattern is None or not self._pattern.search(text):
             return escape(text, quote=False)
+        if text in self._texts:
+            return self._texts[text]
+        linked = len(self.linked)
         root = etree.Element("div")
         p = etree.SubElement(root, "p")
         p.text = text
         self._terms.run(root)
-        return to_html_string(p)[3:-4]  # without <p> and </p>
+        html = to_html_string(p)[3:-4]  # without <p> and </p>
+        if len(self.linked) == linked:  # no first use in it: the same text comes out the same next time
+            self._texts[text] = html
+        return html
 
     def new_terms(self) -> list[str]:
         """Terms linked since the last call: the closing marker of the island that linked them."""

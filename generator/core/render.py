@@ -7,7 +7,7 @@ import textwrap
 from functools import lru_cache
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern, terms_used
 from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path
@@ -183,6 +183,10 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
             return Markup('<span class="link--outside">{}</span>').format(text)
         return Markup('<a href="{}">{}</a>').format(href, text)
 
+    def page_links(docs) -> Markup:
+        """'<a>Title</a>, <a>Title</a>': a list that grows with the report, made without a template loop."""
+        return Markup(", ".join(f'<a href="{url(d.page)}">{escape(d.title)}</a>' for d in docs))
+
     def area_link(letter: str, text: str) -> Markup:
         """area_md in HTML, for islands."""
         area = kb.areas.get(f"area:{letter.lower()}")
@@ -202,6 +206,7 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
         "backlinks": [],
         "url": url,
         "link": link,
+        "page_links": page_links,
         "area_link": area_link,
         "fragments": _PageFragments(kb, page, before, plain=links is not None),
     }
