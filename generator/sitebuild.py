@@ -1,0 +1,121 @@
+"""The site half of ``report build``: ``mkdocs build --strict`` in a child process, run while the parent
+lays out the PDF, and told over a pipe when the PDF it links to is written. MkDocs glue, like the
+plugin; the core knows nothing of it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator
+
+
+class SiteFailed(Exception):
+    """MkDocs stopped with an error while the PDF was being laid out (MkDocs has said why)."""
+
+
+class SiteBuild:
+    """``with SiteBuild(root, out, pdf) as site:`` runs ``mkdocs build --strict`` in a child process while
+    this one lays out the PDF.
+
+    The child converts every page's Markdown, then waits in the plugin's ``on_env`` (before any
+    template is rendered) for one line on a pipe: ``ready`` once the PDF is written, whose size the
+    pages print. Closing the pipe without it (the PDF failed, or this process died) makes the child
+    stop. Inside ``site.laying_out()``, the child failing raises :class:`SiteFailed` here, in the main
+    thread: there is nothing left to build the PDF for. Leaving the ``with`` block always ends the
+    child and reaps it, so it writes nothing more.
+    """
+
+    def __init__(self, root: Path, site_dir: Path, pdf: Path):
+        self._cmd = [sys.executable, "-m", "mkdocs", "build", "--strict",
+                     "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(site_dir)]
+        self._cwd, self._pdf = root, pdf
+        self._ready: int | None = None
+        self._laying_out = False
+        self._watcher: threading.Thread | None = None
+        self._previous_handler = None
+
+    def __enter__(self) -> SiteBuild:
+        read_end, self._ready = os.pipe()  # not inherited: only pass_fds hands the read end over
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_PDF": str(self._pdf),
+               "REPORT_PDF_READY_FD": str(read_end)}
+        try:
+            self.proc = subprocess.Popen(self._cmd, cwd=self._cwd, env=env, pass_fds=(read_end,))
+        except BaseException:
+            self._close()
+            raise
+        finally:
+            os.close(read_end)
+        try:
+            if (hasattr(os, "waitid") and hasattr(signal, "pthread_kill")
+                    and threading.current_thread() is threading.main_thread()):
+                self._previous_handler = signal.signal(signal.SIGUSR1, self._interrupted) or signal.SIG_DFL
+                self._watcher = threading.Thread(target=self._watch, name="mkdocs-watch", daemon=True)
+                self._watcher.start()
+        except BaseException:  # e.g. Ctrl-C right now: __exit__ will not run
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        if self._watcher is not None:
+            # The child is reaped, so the watcher returns at once; any signal it sent has reached this
+            # thread (a no-op by now) before the handler is put back.
+            self._watcher.join(timeout=10)
+            self._watcher = None
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGUSR1, self._previous_handler)
+            self._previous_handler = None
+
+    @contextlib.contextmanager
+    def laying_out(self) -> Iterator[None]:
+        self._laying_out = True
+        try:
+            yield
+        finally:
+            self._laying_out = False
+
+    def _watch(self) -> None:
+        try:  # wait for the child to end without reaping it: Popen.wait still does that
+            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT)
+        except OSError:
+            return
+        if self._laying_out and info is not None and not (info.si_code == os.CLD_EXITED and info.si_status == 0):
+            # A real signal, to the main thread: it also cuts short a wait in a system call.
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+
+    def _interrupted(self, signum, frame) -> None:
+        if self._laying_out:  # not once the PDF is done: then wait() reports the failure
+            raise SiteFailed()
+
+    def pdf_ready(self) -> None:
+        """Tell the child that the PDF is written."""
+        try:
+            os.write(self._ready, b"ready\n")
+        except BrokenPipeError:  # MkDocs has already stopped; wait() says how
+            pass
+        self._close()
+
+    def wait(self) -> int:
+        return self.proc.wait()
+
+    def stop(self) -> None:
+        """End the child (if it still runs) and reap it."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._close()
+
+    def _close(self) -> None:
+        if self._ready is not None:
+            os.close(self._ready)
+            self._ready = None
