@@ -147,3 +147,11 @@ def test_the_quick_pass_over_words_finds_the_same_abbreviations_as_the_pattern(t
     for text in texts:
         assert terms_used(kb, text) == {m.group(1) for m in pattern.finditer(text)}
     assert terms_used(kb, texts[-2]) == {"CPP", "P&P", "IT", "SFRS", "NatCen", "UK"}
+
+
+def test_the_lists_of_links_on_entity_pages_stay_out_of_the_search_index(built_site):
+    """"Referenced by" and "Related passages" repeat the titles of other pages: indexed (and boosted, on
+    entity pages), they came before the pages themselves in the results."""
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    assert not [d["location"] for d in docs if d["title"] in ("Referenced by", "Related passages")]
+    assert any(d["location"] == "vignettes/road-safety/#why-was-this-initiative-needed" for d in docs)

@@ -286,7 +286,7 @@ def test_lesson_page_golden(tmp_path):
 - [Vignette I: Road Safety](../vignettes/road-safety.md) — “is in the process of being independently evaluated” (the passage's words)
 - [Practices › Evaluating prevention](../practices.md#evaluating-prevention) — “many of the initiatives were not being evaluated” (the passage's words)
 
-## Referenced by
+## Referenced by { data-search-exclude="" }
 
 <!--report:island-->
 <ul>
