@@ -155,3 +155,14 @@ def test_the_lists_of_links_on_entity_pages_stay_out_of_the_search_index(built_s
     docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
     assert not [d["location"] for d in docs if d["title"] in ("Referenced by", "Related passages")]
     assert any(d["location"] == "vignettes/road-safety/#why-was-this-initiative-needed" for d in docs)
+
+
+def test_an_author_cannot_write_the_generators_island_marker(tmp_path):
+    from test_knowledge import problems
+
+    found = problems(tmp_path, content__index_md="# Home\n\nSee [][vignette:road-safety] [@huxham2005].\n\n"
+                     "<!--report:island-->\n<p>unchecked</p>\n<!--/report:island-->\n")
+    assert [p for p in found if "markdown.island-marker" in p] == [
+        "content/index.md:5: '<!--report:island-->' is the generator's own marker for HTML it renders itself "
+        "(nothing inside it would be checked) — remove it, and write any HTML as ordinary raw HTML. "
+        "[markdown.island-marker]"]

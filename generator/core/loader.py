@@ -99,6 +99,11 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     for line, what in s.raw_html_lines:
         diags.error(rel, line, f"'{what}' is not allowed — scripts, event handlers and javascript: URLs "
                     "would run in readers' browsers; the site never needs them. Remove it.", "markdown.unsafe-html")
+    if "<!--report:island" in doc.body or "<!--/report:island" in doc.body:
+        at = doc.body_line + doc.body[:doc.body.find("report:island")].count("\n")
+        diags.error(rel, at, "'<!--report:island-->' is the generator's own marker for HTML it renders itself "
+                    "(nothing inside it would be checked) — remove it, and write any HTML as ordinary raw HTML.",
+                    "markdown.island-marker")
     h1s = [h for h in s.headings if h.level == 1]
     meta: dict[str, Any] = {}
 
