@@ -158,14 +158,7 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
         return Markup('<a class="example-link" data-areas="{}" data-level="{}" data-services="{}" href="{}"{}>{}</a>').format(
             " ".join(e.areas) or "none", e.level or NOT_CLASSIFIED,
             " ".join(environment().filters["slug"](s) for s in e.services),
-            relative_url(e.place.page, page, e.place.anchor), Markup(' id="pe-{}"').format(e.slug) if own_id else "",
-            e.label)
-
-    def area_md(letter: str, text: str | None = None) -> str:
-        """'[Area B](areas/b.md)', or plain 'Area B' when the project describes no such area."""
-        text = text or f"Area {letter}"
-        area = kb.areas.get(f"area:{letter.lower()}")
-        return Markup(f"[{text}]({rel(area.page)})") if area and area.page != page else text
+            url(e.place.page, e.place.anchor), Markup(' id="pe-{}"').format(e.slug) if own_id else "", e.label)
 
     def href(target_page: str, anchor: str = "") -> str:
         return rel(target_page) + (f"#{anchor}" if anchor else "")
@@ -185,7 +178,7 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
 
     def page_links(docs) -> Markup:
         """'<a>Title</a>, <a>Title</a>': a list that grows with the report, made without a template loop."""
-        return Markup(", ".join(f'<a href="{url(d.page)}">{escape(d.title)}</a>' for d in docs))
+        return Markup(", ".join(f'<a href="{escape(url(d.page))}">{escape(d.title)}</a>' for d in docs))
 
     def area_link(letter: str, text: str) -> Markup:
         """area_md in HTML, for islands."""
@@ -197,7 +190,6 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
     return {
         "rel": rel,
         "href": href,
-        "area_md": area_md,
         "level_label": level_label,
         "place_label": lambda place: place_label(kb, place),
         "example_link": example_link,
