@@ -96,7 +96,8 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
             try:
                 with SiteBuild(root, stage.path, pdf) as site:
                     with site.laying_out():
-                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache)
+                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache,
+                                        shown=stage.site_dir / "downloads" / PDF_NAME)
                     if made != 0:
                         site.stop()  # before saying so: it may be logging still
                         print(failed, file=sys.stderr)
@@ -156,11 +157,12 @@ def pdf_pages(root: Path, kb) -> list[str]:
 
 
 def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: int | None = None,
-             use_cache: bool = True) -> int:
+             use_cache: bool = True, shown: Path | None = None) -> int:
     """Build the PDF to ``out`` (written whole or not at all) from ``kb`` (default: load the project).
 
     An unchanged PDF is copied from ``<root>/.cache/pdf/``; ``use_cache=False`` or ``REPORT_NO_CACHE=1``
-    lays it out afresh (and keeps the result there for next time).
+    lays it out afresh (and keeps the result there for next time). ``shown``: where the reader will
+    find it, when ``out`` is a temporary place (``report build`` writes it into the new site).
     """
     if kb is None:
         try:
@@ -182,15 +184,16 @@ def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: i
         return 1
     except OSError as exc:  # a folder that does not exist or cannot be written, a full disk
         where = exc.filename or out
-        print(f"error: {where}: {exc.strerror or exc} — the PDF cannot be written there; give --out a file in "
-              "a folder that exists and that you can write to.", file=sys.stderr)
+        hint = ("give --out a file in a folder that exists and that you can write to" if shown is None
+                else "is the disk full?")
+        print(f"error: {where}: {exc.strerror or exc} — the PDF cannot be written there; {hint}.", file=sys.stderr)
         return 1
+    path = shown or result.path
     if result.reused is not None:
         print(f"PDF reused from {_shown(result.reused, root)} (nothing it is made from has changed): "
-              f"written to {result.path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
+              f"written to {path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
     else:
-        print(f"PDF written to {result.path} ({result.pages} pages, {human_size(result.bytes)}) "
-              f"in {result.seconds:.1f} s")
+        print(f"PDF written to {path} ({result.pages} pages, {human_size(result.bytes)}) in {result.seconds:.1f} s")
     return 0
 
 

@@ -138,7 +138,8 @@ def test_report_build_loads_and_checks_the_project_once(project, monkeypatch, ca
     assert len(loads) == 1  # `check` and the PDF share it; only MkDocs, a process of its own, loads again
     out = capsys.readouterr().out
     assert out.count("ok: 2 pages, 1 vignettes") == 1
-    assert "PDF written to " in out
+    # Where the reader will find it, not the temporary folder it was written to first.
+    assert f"PDF written to {project / 'site' / 'downloads'}/" in out and ".site-new-" not in out
 
 
 def test_mkdocs_converts_the_pages_while_the_pdf_is_laid_out(project, monkeypatch, layouts):
