@@ -72,9 +72,11 @@ def test_a_term_an_island_links_is_not_linked_again_by_the_page(tmp_path):
 def test_snippets_never_reuse_the_pages_ids(tmp_path):
     kb, _ = load(tmp_path)
     fragments = Fragments(kb, "voices.md")
-    first, second = fragments.html("As [@morse2010] says."), fragments.html("And [@morse2010] again.")
+    first = fragments.html("As [@morse2010] says, see [][vignette:road-safety].")
+    second = fragments.html("And [@morse2010] again, see [][vignette:road-safety].")
     ids = re.findall(r'\sid="([^"]+)"', first + second)
-    assert ids == ["cite-f1", "cite-f1-1", "cite-f2", "cite-f2-1"]
+    assert ids == ["cite-f1", "cite-f1-1", "xref-f1", "cite-f2", "cite-f2-1", "xref-f2"]
+    assert 'href="../vignettes/road-safety/"' in first
     assert 'href="../references/#ref-morse2010"' in first
     assert "References" not in first  # the page lists its own references, not each snippet
 

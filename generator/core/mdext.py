@@ -496,7 +496,8 @@ class Fragments:
         self.state = RenderState(kb, page, fragment=True)
         self.linked: set[str] = set(seen)
         self._md: Markdown | None = None  # made on first use: most pages only mark plain text
-        self._citations: list = []
+        self._citations: list = []  # shared by every snippet of the page, so that ids count on
+        self._xrefs: list = []
         self._reported: set[str] = set(seen)
         self._pattern = term_pattern(kb)
         # Plain text needs only the glossary marking, not a Markdown instance.
@@ -506,11 +507,12 @@ class Fragments:
     def html(self, markdown: str) -> str:
         if _is_plain_paragraph(markdown):  # most extracts: one paragraph of plain words
             return f"<p>{self.text(markdown)}</p>"
-        if self._md is None:
-            self._md = Markdown(extensions=[ReportExtension(self.state)])
+        if self._md is None:  # the extensions the generated Markdown relies on, as on the page
+            self._md = Markdown(extensions=["attr_list", "md_in_html", ReportExtension(self.state)])
         self._md.reset()
         self._md.report_terms_linked = self.linked  # type: ignore[attr-defined]
-        self._md.report_citations = self._citations  # type: ignore[attr-defined]  (ids count on)
+        self._md.report_citations = self._citations  # type: ignore[attr-defined]
+        self._md.report_xrefs = self._xrefs  # type: ignore[attr-defined]
         return self._md.convert(markdown)
 
     def text(self, text: str) -> str:
