@@ -16,7 +16,7 @@ from jinja2 import FileSystemBytecodeCache
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import Abort, PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from markupsafe import Markup, escape
 
@@ -24,7 +24,7 @@ from .core import BuildError, load_project, release
 from .core.diagnostics import problems_html
 from .core.loader import Layout
 from .core.pdf import human_size
-from .core.mdext import RenderState, ReportExtension
+from .core.mdext import RenderState, ReportExtension, restore_deferred
 from .core.render import REQUIRED_EXTENSIONS, entity_pages, generated_page_paths, page_markdown
 
 log = logging.getLogger("mkdocs.plugins.report")
@@ -78,7 +78,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
                 raise Abort(f"REPORT_PDF={self.pdf}: no such file — build the PDF first (report pdf).")
             report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": human_size(self.pdf.stat().st_size)}
         self.kb = kb
-        self.state = RenderState(kb)
+        # Islands in sections that search leaves out reach the page only after it is indexed.
+        self.state = RenderState(kb, defer_unindexed=True)
+        self.deferred: dict[str, list[str]] = {}
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
@@ -167,6 +169,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         if self.state.island_ids and page.present_anchor_ids is not None:
             # HTML the core rendered itself (islands) bypasses MkDocs: its ids count for link checks.
             page.present_anchor_ids |= self.state.island_ids
+        if self.state.deferred:
+            self.deferred[page.file.src_uri] = self.state.deferred
         if self.state.problems:
             problems, self.state.problems = self.state.problems, []
             if not self.serving:
@@ -177,6 +181,13 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         if self.serving and self.problems:
             html = problems_html(self.problems) + html
         return html
+
+    @event_priority(-100)  # after every other plugin: Material's search indexes page.content here
+    def on_page_context(self, context, page, config, nav):
+        deferred = self.deferred.pop(page.file.src_uri, None)
+        if deferred:
+            page.content = restore_deferred(page.content, deferred)
+        return context
 
     def on_serve(self, server, config, builder):
         for folder in (self.layout.vignettes, self.layout.references):

@@ -10,7 +10,7 @@ import re
 import markdown
 import pytest
 
-from generator.core.mdext import Fragments, RenderState, ReportExtension, island
+from generator.core.mdext import Fragments, RenderState, ReportExtension, island, restore_deferred
 from generator.core.render import page_markdown
 from generator.core.urls import relative_url, site_url
 from test_knowledge import load
@@ -90,6 +90,39 @@ def test_generated_pages_put_their_extracts_in_islands_with_the_same_figures(tmp
     assert ('<figcaption>\n<p>— B11, fire, <a href="../areas/b/">area B</a> · <a href="../practices/#quote-b11">'
             'In context: Practices › Making sense of prevention</a></p>\n</figcaption>') in html
     assert all('data-search-exclude=""' in h for h in re.findall(r"<h[23][^>]*>", html))
+
+
+def test_islands_search_leaves_out_are_deferred_and_put_back_unchanged(tmp_path):
+    """A host that indexes pages before writing them gets unindexed islands as placeholders, then the
+    same page once it puts them back; indexed islands and the page's own words are never deferred."""
+    kb, _ = load(tmp_path)
+    text = ("# V\n\n## Extracts { data-search-exclude=\"\" }\n\n"
+            + island('<figure id="q1"><p>one</p></figure>', indexed=False) + "\nWords *here*.\n\n"
+            + island('<p id="shown">indexed</p>')
+            + island('<figure id="q2"><p>two</p></figure>', indexed=False))
+    whole, plain = convert(kb, "voices.md", text)
+    state = RenderState(kb, page="voices.md", defer_unindexed=True)
+    md = markdown.Markdown(extensions=["attr_list", "toc", ReportExtension(state)])
+    deferred_html = md.convert(text)
+    assert state.deferred == ['<figure id="q1"><p>one</p></figure>', '<figure id="q2"><p>two</p></figure>']
+    assert "one" not in deferred_html and "two" not in deferred_html
+    assert '<p id="shown">indexed</p>' in deferred_html and "<em>here</em>" in deferred_html
+    assert restore_deferred(deferred_html, state.deferred) == whole
+    assert state.island_ids == plain.island_ids == {"q1", "shown", "q2"}  # still told to the host's link checks
+    md.convert("# Next page\n")  # every page starts with nothing deferred
+    assert state.deferred == []
+
+
+def test_no_placeholder_reaches_the_built_site(built_site):
+    pages = list(built_site.rglob("*.html"))
+    assert len(pages) > 20
+    assert not [p for p in pages if "report:deferred" in p.read_text(encoding="utf-8")]
+    voices = (built_site / "voices" / "index.html").read_text(encoding="utf-8")
+    from conftest import REPO
+    from generator.core import load_project
+
+    kb, _ = load_project(REPO)
+    assert voices.count('<figure class="voice"') == len(kb.quotes) > 0  # every extract, put back
 
 
 def test_the_voices_copies_of_extracts_stay_out_of_the_search_index(built_site):

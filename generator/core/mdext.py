@@ -62,6 +62,12 @@ class RenderState:
     fragment: bool = False
     # The ids inside the current page's islands: the host never sees them, so it is told (link checks).
     island_ids: set[str] = field(default_factory=set)
+    # A host whose search indexes the page's HTML before it writes the page sets ``defer_unindexed``:
+    # islands the index leaves out (``island(..., indexed=False)``) then come out as placeholders, their
+    # HTML kept in ``deferred`` (a new list for every page), and the host puts them back after indexing
+    # (``restore_deferred``). Its search never parses what it would throw away.
+    defer_unindexed: bool = False
+    deferred: list[str] = field(default_factory=list)
 
     def href(self, target_page: str, anchor: str = "") -> str:
         if self.fragment:
@@ -76,14 +82,27 @@ class RenderState:
 # HTML the generator has already rendered, carried through a page's Markdown untouched (an island):
 # Python-Markdown neither parses nor rescans it, which is what makes large generated pages cheap. The
 # closing marker names the glossary terms the island already links, so the page links each only once.
-ISLAND_OPEN = "<!--report:island-->"
-ISLAND_RE = re.compile(r"^<!--report:island-->\n(?P<html>.*?)\n<!--/report:island(?P<terms>(?: [^\s>]+)*)-->$",
-                       re.S | re.M)
+# " unindexed" marks an island that lies in a section the site's search leaves out.
+ISLAND_OPEN = "<!--report:island"
+ISLAND_RE = re.compile(r"^<!--report:island(?P<unindexed> unindexed)?-->\n(?P<html>.*?)\n"
+                       r"<!--/report:island(?P<terms>(?: [^\s>]+)*)-->$", re.S | re.M)
+DEFERRED_RE = re.compile(r"<!--report:deferred (\d+)-->")
 
 
-def island(html: str, terms: list[str] | tuple = ()) -> str:
-    """``html`` (block-level, links as final URLs) wrapped so that ``ReportExtension`` passes it through."""
-    return f"{ISLAND_OPEN}\n{html.strip()}\n<!--/report:island{''.join(' ' + t for t in terms)}-->\n"
+def island(html: str, terms: list[str] | tuple = (), indexed: bool = True) -> str:
+    """``html`` (block-level, links as final URLs) wrapped so that ``ReportExtension`` passes it through.
+
+    ``indexed=False``: the island sits in a section that search leaves out (a heading with
+    ``data-search-exclude``), and holds no heading of its own; a host may defer it (``RenderState``)."""
+    flag = "" if indexed else " unindexed"
+    return f"{ISLAND_OPEN}{flag}-->\n{html.strip()}\n<!--/report:island{''.join(' ' + t for t in terms)}-->\n"
+
+
+def restore_deferred(html: str, deferred: list[str]) -> str:
+    """The page's HTML with its deferred islands put back where their placeholders are."""
+    if not deferred:
+        return html
+    return DEFERRED_RE.sub(lambda m: deferred[int(m[1])], html)
 
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -96,14 +115,19 @@ class IslandPreprocessor(Preprocessor):
 
     def run(self, lines):
         self.state.island_ids = set()
+        self.state.deferred = []
         text = "\n".join(lines)
         if ISLAND_OPEN not in text:
             return lines
 
         def stash(m: re.Match) -> str:
             self.md.report_terms_linked.update(m["terms"].split())  # type: ignore[attr-defined]
-            self.state.island_ids.update(ID_RE.findall(m["html"]))
-            return f"\n\n{self.md.htmlStash.store(m['html'])}\n\n"  # a block of its own
+            html = m["html"]
+            self.state.island_ids.update(ID_RE.findall(html))
+            if m["unindexed"] and self.state.defer_unindexed:
+                self.state.deferred.append(html)
+                html = f"<!--report:deferred {len(self.state.deferred) - 1}-->"
+            return f"\n\n{self.md.htmlStash.store(html)}\n\n"  # a block of its own
 
         return ISLAND_RE.sub(stash, text).split("\n")
 

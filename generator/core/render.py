@@ -49,9 +49,10 @@ def _has_term(kb: KnowledgeBase, text: str) -> bool:
 
 
 @jinja2.pass_context
-def _island(context, html: str) -> Markup:
-    """``{% filter island %}…{% endfilter %}``: HTML the page's Markdown carries through untouched."""
-    return Markup(island(html, context["fragments"].new_terms()))
+def _island(context, html: str, indexed: bool = True) -> Markup:
+    """``{% filter island %}…{% endfilter %}``: HTML the page's Markdown carries through untouched;
+    ``island(indexed=False)`` in a section that search leaves out (``data-search-exclude``)."""
+    return Markup(island(html, context["fragments"].new_terms(), indexed=indexed))
 
 
 class _PageFragments:
