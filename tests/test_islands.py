@@ -184,6 +184,28 @@ def test_the_quick_pass_over_words_finds_the_same_abbreviations_as_the_pattern(t
     assert terms_used(kb, texts[-2]) == {"CPP", "P&P", "IT", "SFRS", "NatCen", "UK"}
 
 
+def test_the_fast_term_search_finds_exactly_what_the_pattern_finds():
+    """TermProcessor marks the matches of ``term_matches``: the same places, words and plurals as the
+    pattern's own ``finditer``, on every page and on words glued to letters, digits, _, & or accents."""
+    from pathlib import Path
+
+    from generator.core import load_project
+    from generator.core.entities import term_pattern
+    from generator.core.mdext import term_matches
+
+    kb, _ = load_project(Path(__file__).resolve().parents[1])
+    pattern = term_pattern(kb)
+    texts = [doc.body for doc in kb.documents.values()] + [q.markdown for q in kb.quotes.values()] + [
+        "CPPs and P&P, &NHS; NHS_x NHS2 IT's (SFRS) SFRSs NatCen-led UKs UK.", "PCs PCS pc SPA&",
+        "XSFRS éSFRS SFRSé 2SFRS _SFRS SFRS_ SFRSSFRS SFRS SFRS", "SFRS", "", "P&P&P P&PP &P&P"]
+    found = 0
+    for text in texts:
+        spans = [(m.span(), m.groups()) for m in term_matches(pattern, text)]
+        assert spans == [(m.span(), m.groups()) for m in pattern.finditer(text)], text[:80]
+        found += len(spans)
+    assert found > 50
+
+
 def test_the_lists_of_links_on_entity_pages_stay_out_of_the_search_index(built_site):
     """"Referenced by" and "Related passages" repeat the titles of other pages: indexed (and boosted, on
     entity pages), they came before the pages themselves in the results."""

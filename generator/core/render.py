@@ -10,7 +10,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern, terms_used
-from .mdext import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path
+from .mdext import (BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path,
+                    term_matches)
 from .urls import relative_url
 from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
 
@@ -45,7 +46,7 @@ def environment() -> jinja2.Environment:
 
 def _has_term(kb: KnowledgeBase, text: str) -> bool:
     pattern = term_pattern(kb)
-    return pattern is not None and pattern.search(text) is not None
+    return pattern is not None and next(term_matches(pattern, text), None) is not None
 
 
 @jinja2.pass_context
@@ -156,10 +157,13 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
 
     def example_link(e: PreventionExample, own_id: bool = False) -> Markup:
         """The example's words, linking to their passage, with what the page's filters read (islands)."""
-        return Markup('<a class="example-link" data-areas="{}" data-level="{}" data-services="{}" href="{}"{}>{}</a>').format(
-            " ".join(e.areas) or "none", e.level or NOT_CLASSIFIED,
-            " ".join(environment().filters["slug"](s) for s in e.services),
-            url(e.place.page, e.place.anchor), Markup(' id="pe-{}"').format(e.slug) if own_id else "", e.label)
+        slug = environment().filters["slug"]
+        own = f' id="pe-{escape(e.slug)}"' if own_id else ""
+        # f-strings with escape(), not Markup.format: the same HTML, made several times faster.
+        return Markup(f'<a class="example-link" data-areas="{escape(" ".join(e.areas) or "none")}" '
+                      f'data-level="{escape(e.level or NOT_CLASSIFIED)}" '
+                      f'data-services="{escape(" ".join(slug(s) for s in e.services))}" '
+                      f'href="{escape(url(e.place.page, e.place.anchor))}"{own}>{escape(e.label)}</a>')
 
     def href(target_page: str, anchor: str = "") -> str:
         return rel(target_page) + (f"#{anchor}" if anchor else "")
@@ -174,8 +178,8 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
         """``<a href>`` in islands; where the host has no such page (the PDF), the words alone."""
         href = url(target_page, anchor)
         if not href:
-            return Markup('<span class="link--outside">{}</span>').format(text)
-        return Markup('<a href="{}">{}</a>').format(href, text)
+            return Markup(f'<span class="link--outside">{escape(text)}</span>')
+        return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
 
     def page_links(docs) -> Markup:
         """'<a>Title</a>, <a>Title</a>': a list that grows with the report, made without a template loop."""
