@@ -14,6 +14,7 @@ from generator.core.mdext import Fragments, RenderState, ReportExtension, island
 from generator.core.render import page_markdown
 from generator.core.urls import relative_url, site_url
 from test_knowledge import load
+from conftest import REPO
 
 
 @pytest.mark.parametrize("page, url", [
@@ -36,6 +37,21 @@ def test_every_page_has_its_public_folder_url(page, url):
 ])
 def test_links_in_islands_are_relative_to_the_pages_own_url(target, origin, anchor, link):
     assert relative_url(target, origin, anchor) == link
+
+
+def test_relative_urls_between_every_two_pages_are_what_relpath_gives():
+    import posixpath
+
+    from generator.core import load_project
+    from generator.core.render import generated_page_paths
+
+    kb, _ = load_project(REPO)
+    pages = [*kb.documents, *generated_page_paths(kb), "a/b/c/d.md", "a/b/index.md", "a/x/y.md"]
+    for target in pages:
+        for origin in pages:
+            rel = posixpath.relpath(site_url(target) or ".", site_url(origin) or ".")
+            expected = "#top" if target == origin else ("./" if rel == "." else rel + "/") + "#top"
+            assert relative_url(target, origin, "top") == expected, (target, origin)
 
 
 def convert(kb, page, text):
@@ -118,7 +134,6 @@ def test_no_placeholder_reaches_the_built_site(built_site):
     assert len(pages) > 20
     assert not [p for p in pages if "report:deferred" in p.read_text(encoding="utf-8")]
     voices = (built_site / "voices" / "index.html").read_text(encoding="utf-8")
-    from conftest import REPO
     from generator.core import load_project
 
     kb, _ = load_project(REPO)

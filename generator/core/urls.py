@@ -6,7 +6,6 @@ renders itself (see ``mdext.island``) never passes through the host, so it links
 
 from __future__ import annotations
 
-import posixpath
 from functools import lru_cache
 
 
@@ -24,8 +23,16 @@ def site_url(page: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _relative(target_url: str, from_url: str) -> str:
-    rel = posixpath.relpath(target_url or ".", from_url or ".")
-    return "./" if rel == "." else rel + "/"
+    """What ``posixpath.relpath`` gives for two folder URLs (plus the closing ``/``), without its
+    ``abspath`` and ``getcwd`` on every call: up out of what ``from_url`` does not share, then down."""
+    target, origin = target_url.split("/")[:-1], from_url.split("/")[:-1]
+    common = 0
+    for a, b in zip(target, origin):
+        if a != b:
+            break
+        common += 1
+    parts = [".."] * (len(origin) - common) + target[common:]
+    return "/".join(parts) + "/" if parts else "./"
 
 
 def relative_url(target_page: str, from_page: str, anchor: str = "") -> str:
