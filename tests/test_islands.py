@@ -238,3 +238,49 @@ def test_an_author_cannot_write_the_generators_island_marker(tmp_path):
         "content/index.md:5: '<!--report:island-->' is the generator's own marker for HTML it renders itself "
         "(nothing inside it would be checked) — remove it, and write any HTML as ordinary raw HTML. "
         "[markdown.island-marker]"]
+
+
+PLAIN_OR_NOT_INLINE = [
+    "Plain words, 'quoted' – and (brackets) 100% ok?", "two  \nlines", "x * y and a*b*c", "snake_case_word",
+    "__strong__", "&amp; &copy", "a <b>tag</b>", "<http://example.org>", "`code`", "back\\slash \\*",
+    "![image](x.png)", "[link](x.md)", "[@morse2010]", "[words]{#quote}", "text {: .class }", "SFRS and CPPs",
+    "line one\nline two", "| a | b |\n|---|---|\n| 1 | 2 |", "> quoted\n> — A04 Police", "- item *one*\n- item two",
+]
+
+
+def _site_markdown(kb, page, text, plain_text_path: bool):
+    state = RenderState(kb, page=page)
+    md = markdown.Markdown(extensions=["toc", "tables", "attr_list", "md_in_html", "admonition", ReportExtension(state)])
+    if not plain_text_path:
+        md.treeprocessors.deregister("report-plain-text")
+    return md.convert(text)
+
+
+def test_text_no_inline_pattern_can_change_skips_them_with_the_same_html(tmp_path):
+    """Python-Markdown is spared trying its inline patterns on plain prose; every page of the report and
+    every kind of inline markup come out exactly as when it tries them."""
+    from generator.core import load_project
+
+    kb, _ = load_project(REPO)
+    pages = {page: page_markdown(kb, page) for page in kb.documents}
+    assert len(pages) > 10
+    for page, text in pages.items():
+        assert _site_markdown(kb, page, text, True) == _site_markdown(kb, page, text, False), page
+    small, _ = load(tmp_path)
+    for text in PLAIN_OR_NOT_INLINE:
+        assert _site_markdown(small, "index.md", text, True) == _site_markdown(small, "index.md", text, False), text
+
+
+def test_the_plain_text_path_steps_aside_for_inline_patterns_it_does_not_know():
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    from generator.core.mdext import inline_triggers
+
+    md = markdown.Markdown(extensions=["attr_list"])
+    assert inline_triggers(md).search("a ~~b~~") is None  # nothing of Python-Markdown's own matches it
+    md.inlinePatterns.register(SimpleTagInlineProcessor(r"(~~)(.+?)~~", "del"), "del", 75)
+    assert inline_triggers(md) is None
+    md.inlinePatterns.deregister("del")
+    md.inlinePatterns["em_strong"].tokens.append("^")  # an extension's own delimiter
+    assert inline_triggers(md).search("x^2") is not None
+
