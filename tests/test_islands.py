@@ -244,7 +244,8 @@ PLAIN_OR_NOT_INLINE = [
     "Plain words, 'quoted' – and (brackets) 100% ok?", "two  \nlines", "x * y and a*b*c", "snake_case_word",
     "__strong__", "&amp; &copy", "a <b>tag</b>", "<http://example.org>", "`code`", "back\\slash \\*",
     "![image](x.png)", "[link](x.md)", "[@morse2010]", "[words]{#quote}", "text {: .class }", "SFRS and CPPs",
-    "line one\nline two", "| a | b |\n|---|---|\n| 1 | 2 |", "> quoted\n> — A04 Police", "- item *one*\n- item two",
+    "line one\nline two", "## Heading { #custom-id }", "## Heading { data-search-exclude=\"\" }",
+    "<div class=\"x\">raw *not*</div>\n\nAfter *it*.", "Paragraph\n{: .cls }", "<p markdown>in *html*</p>", "| a | b |\n|---|---|\n| 1 | 2 |", "> quoted\n> — A04 Police", "- item *one*\n- item two",
 ]
 
 

@@ -205,8 +205,9 @@ INLINE_TRIGGERS = {
     "image_reference": ("[",), "short_reference": ("[",), "short_image_ref": ("[",), "autolink": ("<",),
     "automail": ("<",), "linebreak": ("  \n",), "html": ("<",), "entity": ("&",), "report-inline": ("[", "{#"),
 }
-# Always: attribute lists ('{'), and Python-Markdown's placeholders for stashed HTML (STX, ETX).
-ALWAYS_TRIGGERS = ("{", "\x02", "\x03")
+# Attribute lists ('{: …}') are read by a tree processor, atomic text or not; a stashed-HTML placeholder
+# (STX wzxhzdk:N ETX, an island's or raw HTML's) is left as it is by every inline pattern.
+ALWAYS_TRIGGERS: tuple[str, ...] = ()
 
 
 def inline_triggers(md: Markdown) -> re.Pattern | None:
