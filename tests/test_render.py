@@ -80,8 +80,9 @@ def test_bibliography_page_golden(tmp_path):
         "to each\npassage of the report that cites it.\n\n"
         "## Huxham and Vangen (2005) { #ref-huxham2005 }\n\n"
         "Huxham, C\\. and Vangen, S\\. \\(2005\\) *Managing to collaborate*\\. Routledge: Oxon\\.\n\n"
-        "Cited in:\n\n- [Home](index.md#cite-1)\n\n"
+        "Cited in:\n\n<!--report:island-->\n<ul>\n<li><a href=\"../#cite-1\">Home</a></li>\n</ul>\n<!--/report:island-->\n\n"
         "## Morse (2010) { #ref-morse2010 }\n\n"
         "Morse, R\\. S\\. \\(2010\\) Integrative public leadership\\. *The Leadership Quarterly*, 21, 231–245\\.\n\n"
-        "Cited in:\n\n- [Vignette I: Road Safety](vignettes/road-safety.md#cite-1)\n\n"
+        "Cited in:\n\n<!--report:island-->\n<ul>\n<li><a href=\"../vignettes/road-safety/#cite-1\">Vignette I: Road Safety</a>"
+        "</li>\n</ul>\n<!--/report:island-->\n\n"
     )

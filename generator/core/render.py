@@ -114,10 +114,11 @@ def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
     return frozenset(pages)
 
 
-def _generated_page(kb: KnowledgeBase, page: str) -> str | None:
-    """One generated page, rendering only that page (pages are asked for one at a time)."""
+def _generated_page(kb: KnowledgeBase, page: str, links: RenderState | None = None) -> str | None:
+    """One generated page, rendering only that page (pages are asked for one at a time). ``links``: as
+    for ``page_markdown`` (the PDF prints the References)."""
     if page == BIBLIOGRAPHY_PAGE:
-        return render_bibliography(kb)
+        return render_bibliography(kb, links)
     if page == LESSONS_INDEX and kb.lessons:
         return render_lessons_index(kb)
     if page == AREAS_INDEX and kb.areas:
@@ -359,7 +360,7 @@ def roman_value(numeral: str) -> int:
     return total
 
 
-def render_bibliography(kb: KnowledgeBase) -> str:
+def render_bibliography(kb: KnowledgeBase, links: RenderState | None = None) -> str:
     sources = sorted(kb.sources.values(), key=lambda s: (s.author_label.lower(), s.year_label))
     cited = {
         s.key: [
@@ -373,7 +374,7 @@ def render_bibliography(kb: KnowledgeBase) -> str:
         ]
         for s in sources
     }
-    return _render("references.md.j2", kb, BIBLIOGRAPHY_PAGE, sources=sources, cited=cited)
+    return _render("references.md.j2", kb, BIBLIOGRAPHY_PAGE, host_links=links, sources=sources, cited=cited)
 
 
 def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links: RenderState | None = None) -> str | None:
@@ -386,7 +387,7 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
     """
     doc = kb.documents.get(page)
     if doc is None:
-        return _generated_page(kb, page)
+        return _generated_page(kb, page, links)
     if doc.kind == "vignette":
         if "vignette" not in doc.meta:
             return doc.body
