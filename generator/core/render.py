@@ -193,6 +193,14 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
             return link(area.page, "", text)
         return Markup.escape(text)
 
+    fragments = _PageFragments(kb, page, before, plain=links is not None)
+
+    def voice_parts(quotes) -> list[tuple]:
+        """For each extract, in order: it, its words as HTML, its area's link, and the link and words that
+        lead to its place. One call from the template for a whole list (a call costs more than a loop)."""
+        return [(q, fragments.html(q.markdown), area_link(q.area, f"area {q.area}"),
+                 url(q.place.page, q.place.anchor), place_label(kb, q.place)) for q in quotes]
+
     return {
         "rel": rel,
         "href": href,
@@ -206,7 +214,8 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
         "link": link,
         "page_links": page_links,
         "area_link": area_link,
-        "fragments": _PageFragments(kb, page, before, plain=links is not None),
+        "voice_parts": voice_parts,
+        "fragments": fragments,
     }
 
 
