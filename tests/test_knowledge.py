@@ -288,7 +288,7 @@ def test_lesson_page_golden(tmp_path):
 
 ## Referenced by { data-search-exclude="" }
 
-<!--report:island-->
+<!--report:island unindexed-->
 <ul>
 <li><a href="../../#xref-2">Home</a></li>
 </ul>
