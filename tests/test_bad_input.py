@@ -45,6 +45,10 @@ CASES = [
         f"{VF}:5: front matter is not valid YAML: duplicate key 'area' (first given on line 3 of the block) — a "
         "field may be given once. Remove one of them. [frontmatter.yaml]",
     ], id="yaml-duplicate-key"),
+    pytest.param({VF: V.replace("area: B\n", "area: B\n? [k]\n: v\n")}, [  # was an uncaught TypeError
+        f"{VF}:5: front matter is not valid YAML: a key that is a list or a mapping — a field's name is a word, "
+        "e.g. 'title'. Write 'name: value'. [frontmatter.yaml]",
+    ], id="yaml-list-as-key"),
     pytest.param({VF: V.replace("partners:", "partnrs:")}, [  # one problem: not also "missing 'partners'"
         f"{VF}:7: unknown field 'partnrs' — the fields here are number, title, area, services, partners. Did you "
         "mean 'partners'? [frontmatter.unknown-field]",

@@ -319,3 +319,14 @@ def test_the_host_is_told_every_generated_page_without_rendering_any(tmp_path):
     assert generated_page_paths(kb) == set(generated_pages(kb))
     assert {"lessons/quality.md", "lessons/evaluation-matters.md", "areas/b.md", "voices.md",
             "prevention-examples.md"} <= generated_page_paths(kb)
+
+
+def test_a_link_to_an_id_given_to_a_paragraph_mid_page_is_not_reported_missing(tmp_path):
+    """'{: #id }' on any block is an anchor (attr_list), not only at the end of the page."""
+    page = "# Home\n\nSee [][vignette:road-safety] [@huxham2005].\n\nFirst point.\n{: #first-point }\n\nMore.\n"
+    fine = problems(tmp_path, content__index_md=page, content__about_md="# About\n\n[It](index.md#first-point)\n")
+    assert [p for p in fine if "link.missing-anchor" in p] == []
+    found = problems(tmp_path, content__index_md=page, content__about_md="# About\n\n[It](index.md#no-such)\n")
+    assert [p for p in found if "link.missing-anchor" in p] == [
+        "content/about.md:3: link to 'index.md#no-such' — content/index.md has no heading or anchor '#no-such'. "
+        "[link.missing-anchor]"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,9 +16,13 @@ import pybtex.errors
 from pybtex.backends.markdown import Backend as MarkdownBackend
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import BibliographyData, Entry, parse_string
+from pybtex.database.input.bibtex import Parser as BibTeXParser
 from pybtex.richtext import Text
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle, toplevel
+from pybtex.style.labels.number import LabelStyle as NumberLabels
+from pybtex.style.names.lastfirst import NameStyle as LastFirstNames
+from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
 from pybtex.style.template import field, first_of, href, join, names, optional, sentence, tag
 
 from .diagnostics import Diagnostics, did_you_mean
@@ -56,7 +61,10 @@ class AuthorYearStyle(BaseStyle):
     default_sorting_style = "author_year_title"
 
     def __init__(self) -> None:
-        super().__init__(name_style="lastfirst", abbreviate_names=True)
+        # The plugin classes themselves, which pybtex would otherwise look up by name ("lastfirst", the default
+        # "number", "author_year_title") among every installed package's entry points, a slow search.
+        super().__init__(name_style=LastFirstNames, label_style=NumberLabels, sorting_style=AuthorYearTitleSorting,
+                         abbreviate_names=True)
 
     def _head(self):
         who = first_of[
@@ -102,6 +110,32 @@ class AuthorYearStyle(BaseStyle):
     get_report_template = _document
     get_misc_template = _document
     get_online_template = _document
+
+
+# Most BibTeX fields are plain text, which pybtex's LaTeX reading (Text.from_latex: latexcodec's decoder, then
+# the brace parser) returns unchanged as Text(field) — at a cost that dominated loading the bibliography.
+# Plain here means: no command, brace, comment, math, tie or parameter character; no whitespace but single
+# spaces (LaTeX drops a leading space and merges runs); none of the ligatures latexcodec turns into other
+# characters (-- –, --- —, '' ”, `` “, !` ¡, ?` ¿, ,, „). tests/test_load_equivalence.py checks the list
+# against latexcodec's own table and compares both paths.
+_NOT_PLAIN_LATEX_RE = re.compile(r"[\\{}%#$~]|[^\S ]|^ |  |--|''|``|!`|\?`|,,")
+_PYBTEX_FROM_LATEX = vars(Text)["from_latex"]  # the classmethod itself, to put back
+
+
+def _from_latex(cls, latex):
+    if isinstance(latex, str) and _NOT_PLAIN_LATEX_RE.search(latex) is None:
+        return Text(latex)
+    return _PYBTEX_FROM_LATEX.__func__(cls, latex)
+
+
+@contextmanager
+def _plain_latex_read_directly():
+    """While formatting, pybtex reads plain fields (and name parts) without its LaTeX decoder: same Text."""
+    Text.from_latex = classmethod(_from_latex)
+    try:
+        yield
+    finally:
+        Text.from_latex = _PYBTEX_FROM_LATEX
 
 
 def _last_names(entry: Entry) -> list[str]:
@@ -193,7 +227,7 @@ def _parse(text: str, rel: str, diags: Diagnostics, entries: list[tuple[str, str
     try:
         with pybtex.errors.capture() as problems:
             try:
-                data = parse_string(text, "bibtex")
+                data = parse_string(text, BibTeXParser)  # the class: no look-up of "bibtex" by name
             except PybtexSyntaxError as exc:
                 problems.append(exc)
                 data = None
@@ -218,6 +252,11 @@ def _parse(text: str, rel: str, diags: Diagnostics, entries: list[tuple[str, str
 
 
 def _format(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics) -> dict[str, Source]:
+    with _plain_latex_read_directly():
+        return _format_all(entries, diags)
+
+
+def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics) -> dict[str, Source]:
     style = AuthorYearStyle()
     # Disambiguate equal author-year labels with a, b, … in title order.
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)

@@ -169,8 +169,13 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+BLOCK_DECLARATION_RE = re.compile(r"\s*\{#[a-z][\w-]*:[^{}\n]*\}\s*$", re.M)
+
+
 def _strip_declarations(markdown: str) -> str:
-    return re.sub(r"\s*\{#[a-z][\w-]*:[^{}\n]*\}\s*$", "", markdown, flags=re.M).strip()
+    if "{#" not in markdown:  # nothing to strip; the pattern, which starts with \s*, would try every position
+        return markdown.strip()
+    return BLOCK_DECLARATION_RE.sub("", markdown).strip()
 
 
 WORD_RE = re.compile(r'(?:[^\s"]|"[^"]*")+')
@@ -304,16 +309,24 @@ def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:
                             "example.vignette")
 
 
+CITATION_TEXT_RE = re.compile(r"\[@[^\]]*\]")
+# **, __, and a * not inside a word: "\*\*|__|(?<!\w)\*|\*(?!\w)", with the look-behind moved after the "*" it
+# precedes (a "*" not preceded by a word character), so that every branch starts with a character the
+# regular-expression engine can look for instead of trying every position of a whole vignette.
+EMPHASIS_MARK_RE = re.compile(r"\*\*|__|\*(?<!\w\*)|\*(?!\w)")
+LINE_MARKS_RE = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+)?", re.M)  # quote and list markers
+
+
 @lru_cache(maxsize=4096)  # a lesson's text is compared with every passage that illustrates it
 def _plain(markdown: str) -> str:
     """Running text of Markdown, for matching the report's words: links and declarations reduced to text."""
     text = XREF_RE.sub(lambda m: m["text"], markdown)
     text = SPAN_ENTITY_RE.sub(lambda m: m["text"], text)
     text = _strip_declarations(text)
-    text = re.sub(r"\[@[^\]]*\]", "", text)
-    text = re.sub(r"\*\*|__|(?<!\w)\*|\*(?!\w)", "", text)
+    text = CITATION_TEXT_RE.sub("", text)
+    text = EMPHASIS_MARK_RE.sub("", text)
     text = text.replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"^\s*(?:>\s*)*(?:[-*+]\s+)?", "", text, flags=re.M)
+    text = LINE_MARKS_RE.sub("", text)
     return " ".join(text.split())
 
 
@@ -403,8 +416,9 @@ def _lesson_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics,
                                 f"'chapter:<page>#<section>'.{did_you_mean(target, candidates)}", "xref.unknown")
                     continue
                 words = _plain(reason)
-                texts = [_plain(lesson.markdown), _plain(target_text(kb, target) or "")]
-                if not words or not any(words in t for t in texts):
+                # The lesson's own words first: the passage (a whole vignette, say) is read only when needed.
+                if not words or not (words in _plain(lesson.markdown)
+                                     or words in _plain(target_text(kb, target) or "")):
                     diags.error(doc.file, line, f"reason '{_short(reason, 60)}' is not the report's words — quote "
                                 "the lesson or the passage it points to exactly, so that every link is grounded in "
                                 "the report's text.", "lesson.ungrounded")

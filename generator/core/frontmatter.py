@@ -46,6 +46,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: dict[Any, yaml.Node] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):  # "? [a, b]": unhashable, and never a field's name
+            raise yaml.constructor.ConstructorError(None, None, "a key that is a list or a mapping",
+                                                    key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None,
@@ -72,14 +75,47 @@ def _load(loader_class, block: str):
     loader = loader_class(block)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else {})
+        if node is None:
+            return node, {}
+        data = _text_data(node, set())
+        return node, (loader.construct_document(node) if data is None else data)
     finally:
         loader.dispose()
 
 
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+
+
+def _text_data(node: yaml.Node, seen: set[int]) -> Any:
+    """What the strict loader constructs from a block of text only — strings, lists, and mappings with text keys,
+    the shape of almost all front matter — built straight from the nodes; None for anything else (numbers, dates,
+    other tags, aliases, repeated keys), which the constructor handles. (Its generic machinery costs as much as
+    reading the YAML.)"""
+    if id(node) in seen:  # an alias: the constructor shares one object between its uses
+        return None
+    seen.add(id(node))
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    if node.tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        items = [_text_data(item, seen) for item in node.value]
+        return None if None in items else items
+    if node.tag == _MAP and isinstance(node, yaml.MappingNode):
+        mapping = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode) or key_node.value in mapping:
+                return None
+            value = _text_data(value_node, seen)
+            if value is None:
+                return None
+            mapping[key_node.value] = value
+        return mapping
+    return None
+
+
 def normalise_text(text: str) -> str:
     """Accept a UTF-8 BOM and CRLF/CR line endings."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # one pass when none
 
 
 def read_source(path: Path, rel: str, diags: Diagnostics) -> str | None:
@@ -97,21 +133,33 @@ def read_source(path: Path, rel: str, diags: Diagnostics) -> str | None:
 
 def split(text: str, path: str, diags: Diagnostics) -> SplitDocument:
     """Split ``---`` front matter from the body; report YAML problems with file line numbers."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != FENCE:
+    # Line by line from the top rather than text.split("\n"): the block is a few lines at the top, and the body
+    # is then a slice of the text, not the whole file cut into lines and joined again.
+    opening_end = _line_end(text, 0)
+    if text[:opening_end].rstrip() != FENCE:
         return SplitDocument(None, text, 1)
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "..."))
-    except StopIteration:
+    number, start, end = 0, 0, opening_end  # 0-based number, start and end of the line last read
+    while end < len(text):
+        number, start = number + 1, end + 1
+        end = _line_end(text, start)
+        if text[start:end].rstrip() in (FENCE, "..."):
+            break
+    else:
         diags.error(path, 1, "front matter is not closed — the opening '---' has no closing '---' "
                     "line, so the whole file would be read as YAML. Add a '---' line after the last field.",
                     "frontmatter.unclosed")
-        return SplitDocument(FrontMatter(valid=False), "", len(lines) + 1)
-    block = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1:])
-    body_line = end + 2
+        return SplitDocument(FrontMatter(valid=False), "", text.count("\n") + 2)
+    block = text[opening_end + 1:start - 1]  # the lines between the fences ("" when there are none)
+    body = text[end + 1:]
+    body_line = number + 2
     fm = parse_block(block, path, first_line=2, diags=diags)
     return SplitDocument(fm, body, body_line)
+
+
+def _line_end(text: str, start: int) -> int:
+    """The index of the line break ending the line that starts at ``start``, or len(text) for the last line."""
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
 
 
 def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> FrontMatter:
@@ -159,6 +207,8 @@ def _hint(problem: str) -> str:
                 "Remove the tag.")
     if "duplicate key" in problem:
         return " — a field may be given once. Remove one of them."
+    if "a key that is a list or a mapping" in problem:
+        return " — a field's name is a word, e.g. 'title'. Write 'name: value'."
     if "quoted scalar" in problem:
         return " — a quoted value is not closed. Add the closing quote."
     return ""

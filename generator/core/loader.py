@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import posixpath
 import re
+from contextlib import contextmanager
 from difflib import get_close_matches
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +38,25 @@ class Layout:
 
 
 def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[KnowledgeBase, Diagnostics]:
-    root = Path(root)
+    with _cyclic_gc_paused():
+        return _load_project(Path(root), layout)
+
+
+@contextmanager
+def _cyclic_gc_paused():
+    """Loading builds a knowledge base of some 100,000 objects (at 2,000 vignettes) that all stay alive, and makes
+    next to no garbage. Python's cycle collector would re-examine the growing heap many times on the way (a
+    sixth of the loading time); paused, it runs as usual afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_project(root: Path, layout: Layout) -> tuple[KnowledgeBase, Diagnostics]:
     diags = Diagnostics()
     kb = KnowledgeBase()
     kb.sources = cit.load_sources(root, layout.references, diags)
@@ -233,7 +253,7 @@ def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) 
     anchors: dict[str, set[str]] = {}
     for page, doc in kb.documents.items():
         ids = {h.anchor for h in doc.headings} | {c.anchor for c in doc.citations} | {x.anchor for x in doc.xrefs}
-        ids |= set(EXPLICIT_ID_RE.findall(doc.body)) | {"references-on-this-page"}
+        ids |= set(EXPLICIT_IDS_RE.findall(doc.body)) | {"references-on-this-page"}
         anchors[page] = ids
     for entity in kb.entities.values():
         if entity.anchor and entity.page in anchors:
@@ -266,6 +286,10 @@ def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) 
                 where = kb.documents[to].file
                 diags.error(doc.file, line, f"link to '{target}' — {where} has no heading or anchor '#{fragment}'."
                             f"{did_you_mean(fragment, anchors[to])}", "link.missing-anchor")
+
+
+# '{ #id }' / '{: #id }' at the end of any line: attr_list gives that id to a heading or a block.
+EXPLICIT_IDS_RE = re.compile(EXPLICIT_ID_RE.pattern, re.M)
 
 
 def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str] = frozenset()) -> None:

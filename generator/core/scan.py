@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markdown.extensions.toc import slugify
 
@@ -42,13 +43,21 @@ EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)")
 
 def heading_anchor(text: str, used: dict[str, int]) -> str:
     """The id Python-Markdown's toc extension gives a heading (same slug, same de-duplication)."""
-    m = EXPLICIT_ID_RE.search(text)
-    if m:
-        return m.group(1)
-    base = slugify(EMPHASIS_RE.sub("", ATTR_RE.sub("", text)), "-")
+    explicit, base = _anchor_base(text)
+    if explicit:
+        return base
     n = used.get(base, 0)
     used[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
+
+
+@lru_cache(maxsize=4096)  # headings repeat across pages (every vignette asks the same four questions)
+def _anchor_base(text: str) -> tuple[bool, str]:
+    """(True, id) for a heading with an explicit ``{ #id }``, else (False, its slug before de-duplication)."""
+    m = EXPLICIT_ID_RE.search(text)
+    if m:
+        return True, m.group(1)
+    return False, slugify(EMPHASIS_RE.sub("", ATTR_RE.sub("", text)), "-")
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,19 @@ class Scan:
 
 # Script elements, on…= handlers inside a tag, and javascript: URLs; prose like "n = 12" is fine.
 UNSAFE_HTML_RE = re.compile(r"<\s*script\b|<[a-z][^>]*?\son[a-z]+\s*=|javascript:", re.I)
+# The same search in two parts that the regular-expression engine starts only at a "<" or a ":" instead of
+# trying every position of a line (a case-insensitive "j" gives it no character to look for).
+_UNSAFE_TAG_RE = re.compile(r"<\s*script\b|<[a-z][^>]*?\son[a-z]+\s*=", re.I)
+_JAVASCRIPT_RE = re.compile(r":(?<=javascript:)", re.I)  # found by its colon; every letter matches one character
+
+
+def unsafe_html(text: str) -> str | None:
+    """The text of ``UNSAFE_HTML_RE.search(text)``, the leftmost unsafe construct, or None."""
+    tag = _UNSAFE_TAG_RE.search(text) if "<" in text else None
+    js = _JAVASCRIPT_RE.search(text) if ":" in text else None
+    if js is not None and (tag is None or js.start() - 10 < tag.start()):  # "javascript" is 10 characters
+        return text[js.start() - 10:js.end()]
+    return tag.group(0) if tag is not None else None
 
 
 def scan(body: str, first_line: int) -> Scan:
@@ -127,9 +149,9 @@ def scan(body: str, first_line: int) -> Scan:
         text = CODE_SPAN_RE.sub(lambda s: " " * len(s.group(0)), raw) if "`" in raw else raw
         prose.append((line, text))
         # Cheap tests first: most lines of prose have no markup that any of the patterns below look for.
-        unsafe_hit = UNSAFE_HTML_RE.search(text) if ("<" in text or ":" in text) else None
-        if unsafe_hit:
-            unsafe.append((line, unsafe_hit.group(0).strip()))
+        unsafe_hit = unsafe_html(text)
+        if unsafe_hit is not None:
+            unsafe.append((line, unsafe_hit.strip()))
         h = HEADING_RE.match(text) if text.startswith("#") else None
         if h:
             title = ATTR_RE.sub("", h.group(2))
@@ -169,13 +191,23 @@ def scan(body: str, first_line: int) -> Scan:
                 citations.append(ScannedCitation(items, line, section.text if section else None))
         for e in SPAN_ENTITY_RE.finditer(text):
             entities.append(ScannedEntity(e["body"].strip(), e["text"], line, True, section))
-        b = BLOCK_ENTITY_RE.search(SPAN_ENTITY_RE.sub(lambda s: " " * len(s.group(0)), text))
+        b = block_declaration(text)
         if b:
             block = _block_text(lines, offset, raw[:b.start()].rstrip())
             entities.append(ScannedEntity(b["body"].strip(), block, line, False, section,
                                           bool(LIST_ITEM_RE.match(raw))))
     return Scan(tuple(headings), tuple(citations), tuple(xrefs), tuple(unsafe), tuple(entities),
                 tuple(quotes), tuple(prose), tuple(links))
+
+
+def block_declaration(text: str) -> re.Match | None:
+    """A block's ``{#kind:slug}`` at the end of a line of prose: BLOCK_ENTITY_RE on the line with its span
+    declarations blanked out (so that the end of ``[words]{#example:…}`` is not taken for one)."""
+    # Only a line that ends with "}" can have one, and blanking cannot make a line end so: a span ends with
+    # "}" itself. Most lines of prose are thus settled without the two passes over them.
+    if "{#" not in text or not text.rstrip().endswith("}"):
+        return None
+    return BLOCK_ENTITY_RE.search(SPAN_ENTITY_RE.sub(lambda s: " " * len(s.group(0)), text))
 
 
 def _block_text(lines: list[str], start: int, first: str) -> str:
