@@ -286,3 +286,22 @@ def test_the_plain_text_path_steps_aside_for_inline_patterns_it_does_not_know():
     md.inlinePatterns["em_strong"].tokens.append("^")  # an extension's own delimiter
     assert may_match_inline("x^2", inline_triggers(md))
 
+
+
+def test_marked_texts_are_shared_between_pages_and_come_out_as_if_marked_afresh(tmp_path):
+    """A vignette's services and partners repeat across pages: their marking is kept on the knowledge base
+    and reused only where the same terms are already linked and the glossary is as far away."""
+    kb, _ = load(tmp_path)
+    sequence = ["Police Scotland, SFRS", "SFRS and council", "Police Scotland, SFRS", "plain words"]
+    pages = ["vignettes/a.md", "vignettes/b.md", "voices.md", "areas/a.md", "vignettes/a.md"]
+
+    def marked(kb, page):
+        fragments = Fragments(kb, page)
+        return [fragments.text(t) for t in sequence], fragments.new_terms()
+
+    shared = [marked(kb, page) for page in pages]
+    afresh = [marked(load(tmp_path / str(i))[0], page) for i, page in enumerate(pages)]
+    assert shared == afresh
+    first, later = shared[0][0][0], shared[0][0][2]
+    assert 'class="term"' in first and 'class="term"' not in later  # linked once a page, then <abbr> only
+    assert 'href="../../glossary/#term-sfrs"' in first and 'href="../glossary/#term-sfrs"' in shared[2][0][0]

@@ -605,7 +605,10 @@ class Fragments:
         self._pattern = term_pattern(kb)
         # Plain text needs only the glossary marking, not a Markdown instance.
         self._terms = TermProcessor(self.state, SimpleNamespace(report_terms_linked=self.linked))
-        self._texts: dict[str, str] = {}
+        # Marked texts, shared by every page: the same words come out the same where the same terms are
+        # already linked and the glossary is at the same relative URL (a vignette's services, say).
+        self._marked = kb.memo("fragments.text")
+        self._glossary = relative_url(GLOSSARY_PAGE, page)
 
     def html(self, markdown: str) -> str:
         if _is_plain_paragraph(markdown):  # most extracts: one paragraph of plain words
@@ -622,16 +625,19 @@ class Fragments:
         """Plain text (a title, a list of services) as HTML, its abbreviations marked as on the page."""
         if self._pattern is None or next(term_matches(self._pattern, text), None) is None:
             return escape(text, quote=False)
-        if text in self._texts:
-            return self._texts[text]
-        linked = len(self.linked)
+        key = (text, frozenset(self.linked), self._glossary)
+        known = self._marked.get(key)
+        if known is not None:
+            html, newly_linked = known
+            self.linked.update(newly_linked)
+            return html
+        before = set(self.linked)
         root = etree.Element("div")
         p = etree.SubElement(root, "p")
         p.text = text
         self._terms.run(root)
         html = to_html_string(p)[3:-4]  # without <p> and </p>
-        if len(self.linked) == linked:  # no first use in it: the same text comes out the same next time
-            self._texts[text] = html
+        self._marked[key] = (html, frozenset(self.linked - before))
         return html
 
     def new_terms(self) -> list[str]:

@@ -261,6 +261,14 @@ class KnowledgeBase:
             by_lesson.setdefault(link.lesson, []).append(link)
         self._index = {"cited_in": by_key, "quotes": quotes, "examples_of": by_vignette, "links_to": links,
                        "links_of": by_lesson, "lesson_sequence": list(self.lessons.values())}
+        self._memos: dict[str, dict] = {}
+
+    def memo(self, name: str) -> dict:
+        """A table in which renderers keep results that depend only on this knowledge base and their own
+        key (e.g. a text with its abbreviations marked); emptied whenever the lookups are built again."""
+        if not hasattr(self, "_index"):
+            self.index()
+        return self._memos.setdefault(name, {})
 
     def _lookup(self, table: str, key) -> list:
         if not hasattr(self, "_index"):
