@@ -10,12 +10,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 from . import scaffold
 from .core import BuildError, KnowledgeBase, load_project, release
-from .core.pdf import build_pdf, human_size
+from .core.loader import Layout
+from .core.pdf import LayoutWorker, build_pdf, human_size
 from .core.pdfcache import PdfCache
 from .core.render import generated_page_paths
 from .core.sitedir import NEW_PREFIX, Staging
@@ -75,15 +77,22 @@ def _no_cache_env() -> bool:
 def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
     """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
 
-    The project is loaded and checked once, here. MkDocs starts first, in a child process, and
-    converts the pages while this process lays out the PDF (or reuses it from the cache); the site's
-    templates are rendered once the PDF is written, since every page prints its size.
+    First of all a worker process is forked to lay out the PDF (``LayoutWorker``): when the PDF will
+    probably be laid out, it imports WeasyPrint while this process loads and checks the project (once,
+    here) and renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process, and
+    puts the PDF's size into its pages once this process says the PDF is written (or reused from the
+    cache).
     """
     try:
         epoch = release.source_date_epoch()
     except ValueError as exc:
         print(f"error: {exc}.", file=sys.stderr)
         return 2
+    with LayoutWorker(eager=_will_lay_out(root, _cache(root, use_cache))) as worker:
+        return _build(root, site_dir, epoch=epoch, use_cache=use_cache, layout=worker)
+
+
+def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, layout: LayoutWorker) -> int:
     kb = _checked(root)
     if kb is None:
         return 1
@@ -97,7 +106,7 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
                 with SiteBuild(root, stage.path, pdf) as site:
                     with site.laying_out():
                         made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache,
-                                        shown=stage.site_dir / "downloads" / PDF_NAME)
+                                        layout=layout.write_pdf, shown=stage.site_dir / "downloads" / PDF_NAME)
                     if made != 0:
                         site.stop()  # before saying so: it may be logging still
                         print(failed, file=sys.stderr)
@@ -110,6 +119,8 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
                 print("MkDocs stopped with an error (above); the PDF was left unfinished.", file=sys.stderr)
                 print(failed, file=sys.stderr)
                 return 1
+            finally:
+                layout.stop()  # before its folder is removed: it writes nothing more
             release.write_checksums(stage.path)
             stage.publish()
     except OSError as exc:  # e.g. a full disk while writing or swapping
@@ -122,6 +133,29 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
         return 128 + signum
     print(f"site written to {stage.site_dir}")
     return 0
+
+
+def _cache(root: Path, use_cache: bool) -> PdfCache:
+    return PdfCache(root / CACHE_DIR, read=use_cache and not _no_cache_env())
+
+
+def _will_lay_out(root: Path, cache: PdfCache) -> bool:
+    """A guess made before the project is loaded, so that WeasyPrint is imported early only when it will
+    probably be needed: the cache is not read, holds no PDF, or a source file changed after its newest
+    PDF was kept. (Whether the PDF is reused is decided by its key, later.)"""
+    kept = cache.kept_at()
+    if kept is None:
+        return True
+    layout = Layout()
+    sources = [root / "mkdocs.yml", *(p for folder in (layout.content, layout.vignettes, layout.references)
+                                      for p in (root / folder).rglob("*"))]
+    for path in sources:
+        try:
+            if path.stat().st_mtime > kept:
+                return True
+        except OSError:  # removed meanwhile: the loader will say so
+            return True
+    return False
 
 
 class _NavLoader(yaml.SafeLoader):
@@ -157,12 +191,14 @@ def pdf_pages(root: Path, kb) -> list[str]:
 
 
 def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: int | None = None,
-             use_cache: bool = True, shown: Path | None = None) -> int:
+             use_cache: bool = True, layout: Callable[[str, Path], int] | None = None,
+             shown: Path | None = None) -> int:
     """Build the PDF to ``out`` (written whole or not at all) from ``kb`` (default: load the project).
 
     An unchanged PDF is copied from ``<root>/.cache/pdf/``; ``use_cache=False`` or ``REPORT_NO_CACHE=1``
-    lays it out afresh (and keeps the result there for next time). ``shown``: where the reader will
-    find it, when ``out`` is a temporary place (``report build`` writes it into the new site).
+    lays it out afresh (and keeps the result there for next time). ``layout``: what lays it out (see
+    ``build_pdf``). ``shown``: where the reader will find it, when ``out`` is a temporary place
+    (``report build`` writes it into the new site).
     """
     if kb is None:
         try:
@@ -176,9 +212,9 @@ def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: i
         except BuildError as exc:
             print(exc.report(), file=sys.stderr)
             return 1
-    cache = PdfCache(root / CACHE_DIR, read=use_cache and not _no_cache_env())
     try:
-        result = build_pdf(kb, pdf_pages(root, kb), out, details_page=PDF_DETAILS_PAGE, epoch=epoch, cache=cache)
+        result = build_pdf(kb, pdf_pages(root, kb), out, details_page=PDF_DETAILS_PAGE, epoch=epoch,
+                           cache=_cache(root, use_cache), layout=layout)
     except BuildError as exc:
         print(exc.report(), file=sys.stderr)
         return 1

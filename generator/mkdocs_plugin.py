@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
@@ -63,16 +64,22 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         report["version"] = release.version()
         report["build_date"] = release.build_date()
         # `report build` passes the PDF's path; the site links to it. It lays the PDF out while MkDocs
-        # converts the pages, and says on the pipe REPORT_PDF_READY_FD when the file is written: its
-        # size is then taken in on_env, before any template prints it. Without the pipe, the file must exist.
+        # builds the site, and says on the pipe REPORT_PDF_READY_FD when the file is written. Meanwhile
+        # the pages print a placeholder for its size (a new one each build, so no text can contain
+        # it); on_post_build waits for the PDF, copies it and puts its size into the files that print
+        # the placeholder. Without the pipe, the file must exist.
         self.pdf = Path(os.environ["REPORT_PDF"]) if os.environ.get("REPORT_PDF") else None
         self.pdf_ready_fd = None
+        self.pdf_size_pending: str | None = None
+        self.pdf_pending_files: list[Path] = []  # written with the placeholder
         if self.pdf is not None and os.environ.get("REPORT_PDF_READY_FD"):
             fd = os.environ["REPORT_PDF_READY_FD"]
             if not fd.isdigit():
                 raise Abort(f"REPORT_PDF_READY_FD={fd!r}: not a file descriptor — it is set by `report build`; "
                             "unset it and build the PDF first (report pdf).")
             self.pdf_ready_fd = int(fd)
+            self.pdf_size_pending = f"report-pdf-size-pending-{secrets.token_hex(8)}"
+            report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": self.pdf_size_pending}
         elif self.pdf is not None:
             if not self.pdf.is_file():
                 raise Abort(f"REPORT_PDF={self.pdf}: no such file — build the PDF first (report pdf).")
@@ -108,10 +115,46 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             gc.unfreeze()
             self._gc_before = None
 
+    @event_priority(-100)  # after every other plugin: the HTML as MkDocs writes it
+    def on_post_page(self, output, page, config):
+        if self.pdf_size_pending is not None and self.pdf_size_pending in output:
+            self.pdf_pending_files.append(Path(page.file.abs_dest_path))
+        return output
+
+    @event_priority(-100)
+    def on_post_template(self, output_content, template_name, config):
+        if self.pdf_size_pending is not None and self.pdf_size_pending in output_content:  # 404.html
+            self.pdf_pending_files.append(Path(config.site_dir, template_name))
+        return output_content
+
     def on_post_build(self, config):
-        self._gc_restore()
+        if self.pdf_ready_fd is None:
+            self._gc_restore()
+            return
+        # Every page is written, with the placeholder for the PDF's size: wait for `report build`'s PDF.
+        fd, self.pdf_ready_fd = self.pdf_ready_fd, None
+        try:
+            with open(fd, "rb") as pipe:
+                said = pipe.readline()
+        except OSError as exc:
+            raise Abort(f"REPORT_PDF_READY_FD={fd}: cannot be read ({exc.strerror}) — it is set by "
+                        "`report build`; unset it and build the PDF first (report pdf).") from None
+        if said.strip() != b"ready" or not self.pdf.is_file():
+            raise Abort(f"{self.pdf.name}: the PDF was not built — its errors are above; the site "
+                        "needs it, so nothing was built.")
+        self.pdf_file.copy_file()
+        pending, size = self.pdf_size_pending.encode(), human_size(self.pdf.stat().st_size).encode()
+        for path in self.pdf_pending_files:
+            path.write_bytes(path.read_bytes().replace(pending, size))
+        self.pdf_pending_files = []
+        # This process is `report build`'s and ends here: the collector's settings are left as they
+        # are, since handing every frozen object back to it would only make the exit slower (0.1 s).
 
     def on_build_error(self, error):
+        # No page that still shows the placeholder for the PDF's size is left behind.
+        for path in getattr(self, "pdf_pending_files", ()):  # not set when on_config failed
+            path.unlink(missing_ok=True)
+        self.pdf_pending_files = []
         self._gc_restore()
 
     def on_files(self, files: Files, config):
@@ -134,19 +177,11 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         cache = self.root / ".cache" / "jinja"
         cache.mkdir(parents=True, exist_ok=True)
         env.bytecode_cache = FileSystemBytecodeCache(str(cache))
-        if self.pdf_ready_fd is not None:  # every page is converted; wait for `report build`'s PDF
-            fd, self.pdf_ready_fd = self.pdf_ready_fd, None
-            try:
-                with open(fd, "rb") as pipe:
-                    said = pipe.readline()
-            except OSError as exc:
-                raise Abort(f"REPORT_PDF_READY_FD={fd}: cannot be read ({exc.strerror}) — it is set by "
-                            "`report build`; unset it and build the PDF first (report pdf).") from None
-            if said.strip() != b"ready" or not self.pdf.is_file():
-                raise Abort(f"{self.pdf.name}: the PDF was not built — its errors are above; the site "
-                            "needs it, so nothing was built.")
-            config.extra["report"]["pdf"] = {"url": f"downloads/{self.pdf.name}",
-                                             "size": human_size(self.pdf.stat().st_size)}
+        if self.pdf_ready_fd is not None:
+            # MkDocs copies the static files next, before it renders any page, and `report build` is
+            # still laying the PDF out: on_post_build copies it, once it is written.
+            self.pdf_file = files.get_file_from_path(f"downloads/{self.pdf.name}")
+            files.remove(self.pdf_file)
         return env
 
     def on_page_markdown(self, markdown, page, config, files):

@@ -1,6 +1,6 @@
-"""The site half of ``report build``: ``mkdocs build --strict`` in a child process, run while the parent
-lays out the PDF, and told over a pipe when the PDF it links to is written. MkDocs glue, like the
-plugin; the core knows nothing of it."""
+"""The site half of ``report build``: ``mkdocs build --strict`` in a child process, run while the PDF is
+laid out, and told over a pipe when the PDF it links to is written. MkDocs glue, like the plugin; the
+core knows nothing of it."""
 
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ class SiteFailed(Exception):
 
 class SiteBuild:
     """``with SiteBuild(root, out, pdf) as site:`` runs ``mkdocs build --strict`` in a child process while
-    this one lays out the PDF.
+    the PDF is laid out.
 
-    The child converts every page's Markdown, then waits in the plugin's ``on_env`` (before any
-    template is rendered) for one line on a pipe: ``ready`` once the PDF is written, whose size the
-    pages print. Closing the pipe without it (the PDF failed, or this process died) makes the child
-    stop. Inside ``site.laying_out()``, the child failing raises :class:`SiteFailed` here, in the main
-    thread: there is nothing left to build the PDF for. Leaving the ``with`` block always ends the
-    child and reaps it, so it writes nothing more.
+    The child builds and writes the whole site, its pages printing a placeholder for the PDF's size,
+    then waits in the plugin's ``on_post_build`` for one line on a pipe: ``ready`` once the PDF is
+    written; it then copies the PDF into the site and puts its size into the pages. Closing the pipe
+    without it (the PDF failed, or this process died) makes the child stop, and remove the pages that
+    print the placeholder. Inside ``site.laying_out()``, the child failing raises :class:`SiteFailed`
+    here, in the main thread: there is nothing left to build the PDF for. Leaving the ``with`` block
+    always ends the child and reaps it, so it writes nothing more.
     """
 
     def __init__(self, root: Path, site_dir: Path, pdf: Path):

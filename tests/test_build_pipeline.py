@@ -1,17 +1,22 @@
-"""`report build` as a pipeline (issue #7): the project is loaded once, MkDocs converts the pages while
-the PDF is laid out, either failing stops both and keeps the previous site/, and a PDF whose inputs have
-not changed is reused from the cache instead of laid out again.
+"""`report build` as a pipeline (issue #7): the project is loaded once, MkDocs writes the whole site while
+the PDF is laid out (the PDF's size put into the pages once it is written), WeasyPrint is imported by a
+worker process while the project loads, either failing stops everything and keeps the previous site/,
+and a PDF whose inputs have not changed is reused from the cache instead of laid out again.
 
 The builds run in-process (``cli.build``, ``cli.make_pdf``) where the test needs to count or hold up
-WeasyPrint; MkDocs always runs as the real child process. A hook in the fixture's mkdocs.yml tells the
-test when MkDocs has reached ``on_env`` (every page converted, no template rendered yet).
+WeasyPrint: ``report build`` lays the PDF out in a forked copy of the test's process, which inherits
+the test's patches. MkDocs always runs as the real child process. A hook in the fixture's mkdocs.yml
+tells the test when MkDocs has reached ``on_post_build`` (every page written, the PDF's size still a
+placeholder).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -27,23 +32,29 @@ from generator.core.pdf import human_size
 
 EPOCH = 1519776000  # 2018-02-28T00:00:00Z
 WAIT = 60  # seconds a test waits for the other process before it fails
+PENDING = b"report-pdf-size-pending-"  # how the placeholder for the PDF's size starts
+LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the layout worker is forked on Linux only")
 
 HOOK = '''\
 import os
+import time
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
 
 
-@event_priority(100)  # before the report plugin's on_env, which waits there for the PDF
-def on_env(env, config, files):
-    if os.environ.get("REPORT_TEST_ON_ENV"):
-        Path(os.environ["REPORT_TEST_ON_ENV"]).write_text(str(os.getpid()))
-    return env
+@event_priority(100)  # before the report plugin's on_post_build, which waits there for the PDF
+def on_post_build(config):
+    if os.environ.get("REPORT_TEST_PAGES_WRITTEN"):
+        Path(os.environ["REPORT_TEST_PAGES_WRITTEN"]).write_text(str(os.getpid()))
 
 
 def on_page_markdown(markdown, page, config, files):
     if os.environ.get("REPORT_TEST_FAULT") == "exception":
+        after = os.environ.get("REPORT_TEST_FAULT_AFTER")  # once another process has written this file
+        deadline = time.monotonic() + 60
+        while after and not Path(after).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         raise RuntimeError("injected failure in a Markdown extension")
     return markdown
 '''
@@ -57,6 +68,11 @@ def leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith((".site-new-", ".site-old-")))
 
 
+def placeholders(folder: Path) -> list[str]:
+    """The files in ``folder`` that print the placeholder for the PDF's size instead of the size."""
+    return [name for name, data in tree(folder).items() if PENDING in data]
+
+
 def cache_entries(root: Path) -> list[str]:
     folder = root / ".cache" / "pdf"
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
@@ -64,7 +80,8 @@ def cache_entries(root: Path) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    for name in ("REPORT_NO_CACHE", "REPORT_PDF", "REPORT_PDF_READY_FD", "REPORT_TEST_ON_ENV", "REPORT_TEST_FAULT"):
+    for name in ("REPORT_NO_CACHE", "REPORT_PDF", "REPORT_PDF_READY_FD", "REPORT_TEST_PAGES_WRITTEN",
+                 "REPORT_TEST_FAULT", "REPORT_TEST_FAULT_AFTER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
 
@@ -86,18 +103,33 @@ def built(project) -> Path:
     return project
 
 
+class Layouts:
+    """Every PDF WeasyPrint lays out during the test, in this process or in `report build`'s layout
+    worker: one line each, ``<process id> <file>``, in a file both can write."""
+
+    def __init__(self, log: Path):
+        self.log = log
+
+    def processes(self) -> list[int]:
+        lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+        return [int(line.split(" ", 1)[0]) for line in lines]
+
+    def __len__(self) -> int:
+        return len(self.processes())
+
+
 @pytest.fixture
-def layouts(monkeypatch) -> list[Path]:
-    """Every PDF WeasyPrint lays out during the test."""
-    calls: list[Path] = []
+def layouts(monkeypatch, tmp_path) -> Layouts:
+    log = tmp_path / "layouts.log"
     real = pdf.write_pdf
 
     def counted(html, out):
-        calls.append(out)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {out}\n")
         return real(html, out)
 
     monkeypatch.setattr(pdf, "write_pdf", counted)
-    return calls
+    return Layouts(log)
 
 
 @pytest.fixture
@@ -142,20 +174,29 @@ def test_report_build_loads_and_checks_the_project_once(project, monkeypatch, ca
     assert f"PDF written to {project / 'site' / 'downloads'}/" in out and ".site-new-" not in out
 
 
-def test_mkdocs_converts_the_pages_while_the_pdf_is_laid_out(project, monkeypatch, layouts):
-    """WeasyPrint is held until MkDocs has converted every page: a sequential build would never get there."""
-    marker = project / "reached-on-env"
-    monkeypatch.setenv("REPORT_TEST_ON_ENV", str(marker))
+def test_mkdocs_writes_every_page_while_the_pdf_is_laid_out(project, monkeypatch):
+    """WeasyPrint is held until MkDocs has written every page: a build whose pages wait for the PDF
+    would never get there. Meanwhile the pages print a placeholder for the PDF's size; the published
+    pages print the size."""
+    marker = project / "pages-written"
+    monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
     real = pdf.write_pdf
 
-    def after_mkdocs_reached_on_env(html, out):
-        wait_for(marker, "MkDocs did not convert the pages while the PDF was being laid out")
-        assert not out.exists()  # and the PDF is not written yet
+    def after_mkdocs_wrote_every_page(html, out):
+        wait_for(marker, "MkDocs did not write the pages while the PDF was being laid out")
+        [staging] = [p for p in project.iterdir() if p.name.startswith(".site-new-") and "-pdf-" not in p.name]
+        for page in ("index.html", "vignettes/road-safety/index.html", "404.html"):
+            html_ = (staging / page).read_text(encoding="utf-8")
+            assert re.search(r"Download the report \(PDF, report-pdf-size-pending-[0-9a-f]{16}\)", html_), page
+        assert not out.exists() and not (staging / "downloads").exists()  # the PDF is not written yet
         return real(html, out)
 
-    monkeypatch.setattr(pdf, "write_pdf", after_mkdocs_reached_on_env)
+    monkeypatch.setattr(pdf, "write_pdf", after_mkdocs_wrote_every_page)
     assert cli.build(project, project / "site") == 0
-    assert (project / "site" / "downloads" / PDF_NAME).read_bytes().startswith(b"%PDF-")
+    site = project / "site"
+    size = human_size((site / "downloads" / PDF_NAME).stat().st_size)
+    assert f"Download the report (PDF, {size})" in (site / "index.html").read_text(encoding="utf-8")
+    assert placeholders(site) == []
 
 
 def test_a_failing_pdf_stops_mkdocs_and_keeps_the_previous_site(built, monkeypatch, site_builds, capfd):
@@ -164,12 +205,12 @@ def test_a_failing_pdf_stops_mkdocs_and_keeps_the_previous_site(built, monkeypat
     vignette = built / "vignettes" / "road-safety.md"
     twice = '\n<span id="twice">a</span> <span id="twice">b</span>\n'  # the site accepts it; WeasyPrint warns
     vignette.write_text(vignette.read_text(encoding="utf-8") + twice, encoding="utf-8")
-    marker = built / "reached-on-env"
-    monkeypatch.setenv("REPORT_TEST_ON_ENV", str(marker))
+    marker = built / "pages-written"
+    monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
     real = pdf.write_pdf
 
     def once_mkdocs_waits(html, out):
-        wait_for(marker, "MkDocs did not reach on_env")  # MkDocs is now waiting for the PDF
+        wait_for(marker, "MkDocs did not write the pages")  # MkDocs is now waiting for the PDF
         return real(html, out)
 
     monkeypatch.setattr(pdf, "write_pdf", once_mkdocs_waits)
@@ -191,8 +232,11 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
     before = tree(site)
     monkeypatch.setenv("REPORT_TEST_FAULT", "exception")
     monkeypatch.setenv("REPORT_NO_CACHE", "1")
+    worker = built / "worker"
+    monkeypatch.setenv("REPORT_TEST_FAULT_AFTER", str(worker))  # MkDocs fails once the layout has begun
 
     def endless_layout(html, out):
+        worker.write_text(str(os.getpid()))
         time.sleep(WAIT)
         raise AssertionError("the PDF went on after MkDocs had failed")
 
@@ -209,6 +253,8 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
     assert leftovers(built) == []
     [mkdocs] = site_builds
     assert_gone(mkdocs.proc)
+    with pytest.raises(ProcessLookupError):  # the worker laying the PDF out was stopped too
+        os.kill(int(worker.read_text()), 0)
 
 
 def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, capfd):
@@ -233,24 +279,153 @@ def test_the_site_publishes_the_pdf_with_its_size_and_checksum(built, layouts, r
     if round_ == "reused":
         first = (site / "downloads" / PDF_NAME).read_bytes()
         assert cli.build(built, site) == 0
-        assert layouts == []
+        assert len(layouts) == 0
         assert (site / "downloads" / PDF_NAME).read_bytes() == first
     document = site / "downloads" / PDF_NAME
     assert document.read_bytes().startswith(b"%PDF-")
     shown = human_size(document.stat().st_size)
-    for page in (site / "index.html", site / "vignettes" / "road-safety" / "index.html"):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 5 and site / "404.html" in pages
+    for page in pages:  # every page, the error page too, links to the PDF with its size
         html = page.read_text(encoding="utf-8")
         links = re.findall(r'<a class="report-download__link" href="([^"]+)"[^>]*>\s*Download the report '
                            r'\(PDF, ([^)]+)\)', html)
         assert links, f"{page}: no link to the PDF"
         for href, size in links:
-            assert (page.parent / href).resolve() == document.resolve()
+            if page.name != "404.html":  # its links are absolute, for any address it is shown at
+                assert (page.parent / href).resolve() == document.resolve()
             assert size == shown
+    assert placeholders(site) == []
     listed = (site / "SHA256SUMS").read_text(encoding="utf-8")
     assert f"  downloads/{PDF_NAME}\n" in listed
     check = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=site, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert f"downloads/{PDF_NAME}: OK" in check.stdout
+
+
+# --- WeasyPrint in a worker process, imported while the project loads ---------------------------
+
+@LINUX
+def test_the_pdf_is_laid_out_by_a_worker_started_before_the_project_is_loaded(project, monkeypatch, layouts):
+    events = []
+
+    class Recorded(pdf.LayoutWorker):
+        def __enter__(self):
+            worker = super().__enter__()  # forks; the worker itself never returns from here
+            events.append(("worker started", "importing WeasyPrint" if self.eager else "waiting"))
+            return worker
+
+    real = cli.load_project
+    monkeypatch.setattr(cli, "LayoutWorker", Recorded)
+    monkeypatch.setattr(cli, "load_project", lambda *args, **kwargs: events.append(("project loaded",))
+                        or real(*args, **kwargs))
+    assert cli.build(project, project / "site") == 0
+    assert events == [("worker started", "importing WeasyPrint"), ("project loaded",)]  # no PDF in the cache yet
+    [worker] = layouts.processes()
+    assert worker != os.getpid()
+    with pytest.raises(ProcessLookupError):  # and it was reaped
+        os.kill(worker, 0)
+
+
+def report_build(root: Path, **env) -> subprocess.CompletedProcess:
+    """`report build` in a process of its own; every Python process started prints what it imports."""
+    result = subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(root), "build"], cwd=root,
+                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1", **env}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def imports_weasyprint(result: subprocess.CompletedProcess) -> bool:
+    return re.search(r"^import time:.*\| weasyprint$", result.stderr, re.M) is not None
+
+
+def test_weasyprint_is_imported_only_when_the_pdf_is_laid_out(built):
+    """A build whose PDF comes from the cache imports WeasyPrint in no process at all (it would cost
+    its CPU time to MkDocs, which the build then waits for); a build that lays the PDF out does."""
+    warm = report_build(built)
+    assert "PDF reused from .cache/pdf/" in warm.stdout
+    assert not imports_weasyprint(warm)
+    cold = report_build(built, REPORT_NO_CACHE="1")
+    assert "PDF written to " in cold.stdout
+    assert imports_weasyprint(cold)
+
+
+def test_weasyprint_is_imported_early_when_the_pdf_will_probably_be_laid_out(built, monkeypatch):
+    """Before the project is loaded, the build guesses from the files' times whether the PDF kept in the
+    cache will do; the PDF's key still decides."""
+    assert not cli._will_lay_out(built, cli._cache(built, use_cache=True))  # nothing changed since it was kept
+    assert cli._will_lay_out(built, cli._cache(built, use_cache=False))  # --no-cache
+    monkeypatch.setenv("REPORT_NO_CACHE", "1")
+    assert cli._will_lay_out(built, cli._cache(built, use_cache=True))
+    monkeypatch.delenv("REPORT_NO_CACHE")
+    [entry] = cache_entries(built)
+    later = (built / ".cache" / "pdf" / entry).stat().st_mtime + 10
+    os.utime(built / "vignettes" / "road-safety.md", (later, later))  # an edit after the PDF was kept
+    assert cli._will_lay_out(built, cli._cache(built, use_cache=True))
+    shutil.rmtree(built / ".cache" / "pdf")  # `make clean`
+    assert cli._will_lay_out(built, cli._cache(built, use_cache=True))
+
+
+@LINUX
+@pytest.mark.parametrize("fault, says", [
+    ("killed", "the process laying out the PDF ended without a result (killed, or out of memory?) — build again."),
+    ("disk full", "No space left on device — the PDF cannot be written there; is the disk full?"),
+])
+def test_a_layout_worker_that_fails_fails_the_build_and_keeps_the_site(built, monkeypatch, site_builds, capfd,
+                                                                        fault, says):
+    site = built / "site"
+    before = tree(site)
+    monkeypatch.setenv("REPORT_NO_CACHE", "1")
+
+    def failing(html, out):  # in the worker
+        if fault == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
+
+    monkeypatch.setattr(pdf, "write_pdf", failing)
+    capfd.readouterr()
+    assert cli.build(built, site) == 1
+    err = capfd.readouterr().err
+    assert says in err
+    assert "Traceback" not in err
+    assert err.rstrip().endswith(f"build failed; {site} was left as it was.")
+    assert tree(site) == before
+    assert leftovers(built) == []
+    [mkdocs] = site_builds
+    assert_gone(mkdocs.proc)
+
+
+@LINUX
+@pytest.mark.parametrize("how, code", [("ctrl-c", 130), ("sigterm", 143)])
+def test_an_interrupt_while_the_pdf_is_laid_out_stops_the_worker_and_keeps_the_site(built, tmp_path, how, code):
+    site = built / "site"
+    before = tree(site)
+    marker = tmp_path / "worker"
+    script = (f"import os, sys, time\n"
+              f"from generator import cli\n"
+              f"from generator.core import pdf\n"
+              f"def slow(html, out):\n"
+              f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+              f"    time.sleep({WAIT})\n"
+              f"pdf.write_pdf = slow\n"
+              f"sys.exit(cli.main(['--root', {str(built)!r}, 'build', '--no-cache']))\n")
+    # A session of its own, like a shell job: Ctrl-C reaches the whole group, `kill` only the CLI.
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=built, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    worker = int(wait_for(marker, "the worker did not start laying the PDF out"))
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == code
+    name = "SIGINT" if how == "ctrl-c" else "SIGTERM"
+    assert err.rstrip().endswith(f"interrupted ({name}); {site} was left as it was.")
+    assert "Traceback" not in err
+    with pytest.raises(ProcessLookupError):  # it does not go on writing on its own
+        os.kill(worker, 0)
+    assert tree(site) == before
+    assert leftovers(built) == []
 
 
 # --- MkDocs on its own --------------------------------------------------------------------------
@@ -262,16 +437,18 @@ def mkdocs(root: Path, site: Path, env: dict, **popen) -> subprocess.Popen:
 
 
 def test_mkdocs_gives_up_when_the_pdf_will_not_come(project, tmp_path):
-    """`report build` died (or its PDF failed) and closed the pipe: MkDocs stops instead of waiting forever."""
+    """`report build` died (or its PDF failed) and closed the pipe: MkDocs stops instead of waiting forever,
+    and removes the pages it wrote with a placeholder for the PDF's size."""
     read_end, write_end = os.pipe()
-    marker = tmp_path / "reached-on-env"
+    marker = tmp_path / "pages-written"
     env = {"REPORT_PDF": str(tmp_path / PDF_NAME), "REPORT_PDF_READY_FD": str(read_end),
-           "REPORT_TEST_ON_ENV": str(marker)}
+           "REPORT_TEST_PAGES_WRITTEN": str(marker)}
     try:
         proc = mkdocs(project, tmp_path / "site", env, pass_fds=(read_end,))
     finally:
         os.close(read_end)
-    wait_for(marker, "MkDocs did not reach on_env")
+    wait_for(marker, "MkDocs did not write the pages")
+    assert placeholders(tmp_path / "site")  # written, with the placeholder
     time.sleep(0.2)
     assert proc.poll() is None  # it waits for the PDF …
     os.close(write_end)  # … until the other end goes away
@@ -281,6 +458,7 @@ def test_mkdocs_gives_up_when_the_pdf_will_not_come(project, tmp_path):
             "built.") in out + err
     assert "Traceback" not in err
     assert not (tmp_path / "site" / "index.html").exists()
+    assert placeholders(tmp_path / "site") == []
 
 
 def test_mkdocs_alone_links_an_existing_pdf_and_refuses_a_missing_one(project, tmp_path):

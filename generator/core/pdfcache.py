@@ -19,6 +19,7 @@ half-written. Looking up a key never imports WeasyPrint (that alone takes about 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -164,6 +165,16 @@ class PdfCache:
 
     def entry(self, key: str) -> Path:
         return self.folder / f"{key}.pdf"
+
+    def kept_at(self) -> float | None:
+        """When the newest entry was kept (its modification time); None when there is none to reuse."""
+        if not self.read or not self.folder.is_dir():
+            return None
+        times = []
+        for path in self.folder.glob("*.pdf"):
+            with contextlib.suppress(OSError):  # removed by a build running at the same time
+                times.append(path.stat().st_mtime)
+        return max(times, default=None)
 
     def fetch(self, key: str, out: Path) -> bool:
         """Copy the entry for ``key`` to ``out`` and return True; False when there is none to reuse."""
