@@ -11,7 +11,7 @@ Each shortcut in the loader stands for a slower, obvious computation, kept here 
 - ``frontmatter._text_data``: front matter of text, lists and mappings built straight from the YAML nodes;
 - ``frontmatter.normalise_text``: no line-ending replacement when there is no "\\r";
 - ``entities._strip_declarations`` and ``entities._plain``: a pre-test, and patterns that start with a character;
-- ``loader._cyclic_gc_paused``: the cycle collector paused while loading.
+- ``collector.paused``: the cycle collector paused while loading.
 
 Each is compared with its reference on the real report, on awkward input and on random strings (seeded);
 then whole projects are loaded both ways — every shortcut, or every reference — and every field of the
@@ -99,7 +99,7 @@ def use_references(monkeypatch) -> None:
     monkeypatch.setattr(frontmatter, "_text_data", lambda node, seen: None)
     monkeypatch.setattr(frontmatter, "normalise_text", reference_normalise_text)
     monkeypatch.setattr(loader, "split", reference_split)
-    monkeypatch.setattr(loader, "_cyclic_gc_paused", contextlib.nullcontext)
+    monkeypatch.setattr(loader.collector, "paused", contextlib.nullcontext)
     monkeypatch.setattr(entities, "_strip_declarations", reference_strip_declarations)
     monkeypatch.setattr(entities, "_plain", reference_plain)
 

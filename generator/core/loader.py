@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import posixpath
 import re
-from contextlib import contextmanager
 from difflib import get_close_matches
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import citations as cit
+from . import collector
 from .diagnostics import Diagnostics, did_you_mean
 from .frontmatter import FrontMatter, read_source, split
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
@@ -38,22 +37,8 @@ class Layout:
 
 
 def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[KnowledgeBase, Diagnostics]:
-    with _cyclic_gc_paused():
+    with collector.paused():  # some 100,000 objects that all stay alive, next to no garbage
         return _load_project(Path(root), layout)
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """Loading builds a knowledge base of some 100,000 objects (at 2,000 vignettes) that all stay alive, and makes
-    next to no garbage. Python's cycle collector would re-examine the growing heap many times on the way (a
-    sixth of the loading time); paused, it runs as usual afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load_project(root: Path, layout: Layout) -> tuple[KnowledgeBase, Diagnostics]:

@@ -437,6 +437,7 @@ class TermProcessor(Treeprocessor):
             return
         # Terms an island already links count as seen (in a fragment: the page's other fragments).
         self.pattern, self.terms = pattern, term_by_abbr(self.state.kb)
+        self.candidate = _without_word_start(pattern).search  # most texts have none: one search says so
         self.seen = self.md.report_terms_linked  # type: ignore[attr-defined]
         self._walk(root)
 
@@ -477,7 +478,7 @@ class TermProcessor(Treeprocessor):
     def _mark(self, parent, after):
         """Split the text of ``parent`` (or the tail of its child ``after``) around abbreviations."""
         text = parent.text if after is None else after.tail
-        if not text:
+        if not text or self.candidate(text) is None:
             return
         pieces, rest = self._pieces(text)
         if not pieces:

@@ -48,7 +48,7 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from . import pdfcache, release
+from . import collector, pdfcache, release
 from .diagnostics import BuildError, Diagnostic
 from .mdext import RenderState, ReportExtension
 from .model import KnowledgeBase
@@ -368,9 +368,12 @@ def write_pdf(html: str, out: Path) -> int:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
-        document = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/").render(
-            pdf_variant=WRITE_OPTIONS["pdf_variant"])
-        data = document.write_pdf(**WRITE_OPTIONS)
+        # The layout's boxes live until the PDF is written; the collector would only re-examine them
+        # (about 0.2 s of the report's 40 pages).
+        with collector.paused():
+            document = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/").render(
+                pdf_variant=WRITE_OPTIONS["pdf_variant"])
+            data = document.write_pdf(**WRITE_OPTIONS)
     finally:
         logger.removeHandler(collect)
     if collect.messages:
