@@ -238,6 +238,12 @@ def test_an_author_cannot_write_the_generators_island_marker(tmp_path):
         "content/index.md:5: '<!--report:island-->' is the generator's own marker for HTML it renders itself "
         "(nothing inside it would be checked) — remove it, and write any HTML as ordinary raw HTML. "
         "[markdown.island-marker]"]
+    found = problems(tmp_path, content__index_md="# Home\n\nSee [][vignette:road-safety] [@huxham2005].\n\n"
+                     "<!--report:deferred 0-->\n")  # a placeholder the site fills with an island
+    assert [p for p in found if "markdown.island-marker" in p] == [
+        "content/index.md:5: '<!--report:deferred-->' is the generator's own marker for HTML it renders itself "
+        "(nothing inside it would be checked) — remove it, and write any HTML as ordinary raw HTML. "
+        "[markdown.island-marker]"]
 
 
 PLAIN_OR_NOT_INLINE = [

@@ -36,6 +36,9 @@ class Layout:
     references: str = "references"
 
 
+GENERATOR_MARKER_RE = re.compile(r"<!--/?report:(?P<kind>island|deferred)\b")
+
+
 def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[KnowledgeBase, Diagnostics]:
     with collector.paused():  # some 100,000 objects that all stay alive, next to no garbage
         return _load_project(Path(root), layout)
@@ -104,11 +107,12 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     for line, what in s.raw_html_lines:
         diags.error(rel, line, f"'{what}' is not allowed — scripts, event handlers and javascript: URLs "
                     "would run in readers' browsers; the site never needs them. Remove it.", "markdown.unsafe-html")
-    if "<!--report:island" in doc.body or "<!--/report:island" in doc.body:
-        at = doc.body_line + doc.body[:doc.body.find("report:island")].count("\n")
-        diags.error(rel, at, "'<!--report:island-->' is the generator's own marker for HTML it renders itself "
-                    "(nothing inside it would be checked) — remove it, and write any HTML as ordinary raw HTML.",
-                    "markdown.island-marker")
+    marker = GENERATOR_MARKER_RE.search(doc.body) if "report:" in doc.body else None
+    if marker:  # an island's, or a deferred island's placeholder (mdext)
+        at = doc.body_line + doc.body[:marker.start()].count("\n")
+        diags.error(rel, at, f"'<!--report:{marker['kind']}-->' is the generator's own marker for HTML it renders "
+                    "itself (nothing inside it would be checked) — remove it, and write any HTML as ordinary raw "
+                    "HTML.", "markdown.island-marker")
     h1s = [h for h in s.headings if h.level == 1]
     meta: dict[str, Any] = {}
 
