@@ -205,15 +205,14 @@ INLINE_TRIGGERS = {
     "image_reference": ("[",), "short_reference": ("[",), "short_image_ref": ("[",), "autolink": ("<",),
     "automail": ("<",), "linebreak": ("  \n",), "html": ("<",), "entity": ("&",), "report-inline": ("[", "{#"),
 }
-# Attribute lists ('{: …}') are read by a tree processor, atomic text or not; a stashed-HTML placeholder
-# (STX wzxhzdk:N ETX, an island's or raw HTML's) is left as it is by every inline pattern.
-ALWAYS_TRIGGERS: tuple[str, ...] = ()
+# Nothing else: attribute lists ('{: …}') are read by a tree processor, atomic text or not, and a
+# stashed-HTML placeholder (STX wzxhzdk:N ETX, an island's or raw HTML's) is left alone by every pattern.
 
 
 def inline_triggers(md: Markdown) -> tuple[str, ...] | None:
     """What a text must contain for one of ``md``'s inline patterns to match in it (any of these strings);
     None when an inline pattern is registered whose needs are not known here (then every text is processed)."""
-    triggers = set(ALWAYS_TRIGGERS)
+    triggers: set[str] = set()
     # Registry keeps (name, priority) items; a copy, since looking an item up sorts them in place.
     names = [item.name for item in getattr(md.inlinePatterns, "_priority", ())]
     if not names:
