@@ -27,6 +27,7 @@ import gc
 import random
 import re
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -297,12 +298,13 @@ def test_text_only_front_matter_is_what_the_yaml_constructor_builds(monkeypatch)
         for loader_class in loaders:
             with monkeypatch.context() as m:
                 m.setattr(frontmatter, "_text_data", lambda node, seen: None)
-                reference = outcome(lambda: frontmatter._load(loader_class, block)[1])
+                reference = outcome(partial(lambda lc, b: frontmatter._load(lc, b)[1], loader_class, block))
                 reference_diags = Diagnostics()
-                reference_fm = outcome(lambda: parse_block(block, "p.md", 2, reference_diags))
-            assert outcome(lambda: frontmatter._load(loader_class, block)[1]) == reference, (block, loader_class)
+                reference_fm = outcome(partial(parse_block, block, "p.md", 2, reference_diags))
+            assert outcome(partial(lambda lc, b: frontmatter._load(lc, b)[1], loader_class, block)) == reference, (
+                block, loader_class)
             fm_diags = Diagnostics()
-            assert outcome(lambda: parse_block(block, "p.md", 2, fm_diags)) == reference_fm, block
+            assert outcome(partial(parse_block, block, "p.md", 2, fm_diags)) == reference_fm, block
             assert fm_diags.items == reference_diags.items, block
         with contextlib.suppress(yaml.YAMLError):
             node = frontmatter._StrictLoader(block).get_single_node()

@@ -27,7 +27,7 @@ def _relative(target_url: str, from_url: str) -> str:
     ``abspath`` and ``getcwd`` on every call: up out of what ``from_url`` does not share, then down."""
     target, origin = target_url.split("/")[:-1], from_url.split("/")[:-1]
     common = 0
-    for a, b in zip(target, origin):
+    for a, b in zip(target, origin, strict=False):  # up to the shorter
         if a != b:
             break
         common += 1
