@@ -199,9 +199,12 @@ def test_contents_page_lists_every_chapter_with_the_page_it_starts_on(reader, pa
     body, header, _ = pages[1]
     assert body.startswith("Contents") and header == "Contents"
     chapters = [(title, page) for depth, title, page in outline(reader) if depth == 0 and title != "Contents"]
+    # The dotted leaders are drawn, not written: the text (what a screen reader reads out, what a copy
+    # of the line gets) is each entry's words and its page number, with no row of full stops between.
+    assert not re.search(r"\.\s*\.\s*\.", body), "leader dots in the contents' text"
     at = 0
     for title, page in chapters[:-1]:  # in order; the back matter is not in the contents
-        m = re.compile(rf"^{re.escape(title)}\s*\.*\s*(\d+)$", re.M).search(body, at)
+        m = re.compile(rf"^{re.escape(title)} (\d+)$", re.M).search(body, at)
         assert m, f"{title!r} is not in the contents, or out of order"
         assert int(m[1]) == page, title
         at = m.end()
@@ -341,6 +344,30 @@ def test_pages_render_to_pictures_that_are_not_blank(pdf_path, tmp_path, page):
     dark = sum(image.histogram()[:128]) / (image.width * image.height)
     assert 0.005 < dark < 0.5, dark
 
+
+def test_contents_entries_are_joined_to_their_page_numbers_by_a_drawn_leader(pdf_path, html):
+    """Each entry's dotted leader is drawn across the page (not written: see the contents' text test):
+    a band of dots crosses the middle of the page on every entry's line, not only on the few lines whose
+    words are that long."""
+    from PIL import Image
+
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftoppm is required in CI; .ci/run installs poppler-utils")
+        pytest.skip("pdftoppm not installed (apt-get install poppler-utils)")
+    png = subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "2", "-l", "2", str(pdf_path)],
+                         capture_output=True, check=True).stdout
+    image = Image.open(io.BytesIO(png)).convert("L")
+    px = image.load()
+    middle = range(int(image.width * 0.55), int(image.width * 0.8))
+    bands, inside = 0, False
+    for y in range(image.height):
+        dark = sum(px[x, y] < 170 for x in middle) >= 20
+        bands += dark and not inside
+        inside = dark
+    entries = len(re.findall(r'<li class="contents__(?:chapter|section)"', html))
+    assert entries >= 25
+    assert bands >= entries, (bands, entries)
 
 # --- The site links to it; a failed PDF keeps the site ------------------------------------------
 
