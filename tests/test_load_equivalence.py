@@ -432,10 +432,12 @@ def awkward_project(root: Path) -> Path:
 
 
 def load_both_ways(root: Path, monkeypatch):
-    fast = loader.load_project(root)
+    # cache=False: each load computes, the shortcuts once and the references once (tests/test_load_cache.py
+    # shows that a load from the cache gives the same).
+    fast = loader.load_project(root, cache=False)
     with monkeypatch.context() as m:
         use_references(m)
-        reference = loader.load_project(root)
+        reference = loader.load_project(root, cache=False)
     return fast, reference
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pybtex.errors
 from pybtex.backends.markdown import Backend as MarkdownBackend
@@ -28,6 +29,9 @@ from pybtex.style.template import field, first_of, href, join, names, optional, 
 from .diagnostics import Diagnostics, did_you_mean
 from .frontmatter import read_source
 from .model import CitationItem, Source, SourceLocation
+
+if TYPE_CHECKING:
+    from .loadcache import LoadCache
 
 # A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
 CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n]*?@[^\[\]\n]*?)\](?![\[(:])")
@@ -183,14 +187,30 @@ def _entry_lines(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-def load_sources(root: Path, bib_dir: str, diags: Diagnostics) -> dict[str, Source]:
-    """Read every ``*.bib`` file under ``bib_dir``; report syntax errors and duplicate keys."""
+def load_sources(root: Path, bib_dir: str, diags: Diagnostics, cache: LoadCache | None = None) -> dict[str, Source]:
+    """Read every ``*.bib`` file under ``bib_dir``; report syntax errors and duplicate keys. With a ``cache``,
+    files unchanged since a load that reported no problem in them are not parsed again (see loadcache)."""
+    files = []  # (path, text, what reading it reported)
+    for path in sorted((root / bib_dir).glob("*.bib")):
+        rel = path.relative_to(root).as_posix()
+        files.append((rel, read_source(path, rel, read := Diagnostics()), read))
+    found = cache.bibliography([(rel, text) for rel, text, _ in files]) if cache is not None else None
+    if found is not None:
+        return found
+    own = Diagnostics()
+    sources = _load_sources(files, own)
+    diags.items += own.items
+    if cache is not None and not own.items:
+        cache.keep_bibliography(sources)
+    return sources
+
+
+def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagnostics) -> dict[str, Source]:
     merged: dict[str, tuple[Entry, SourceLocation]] = {}
     merged_lower: set[str] = set()
     seen_lower: dict[str, tuple[SourceLocation, str]] = {}
-    for path in sorted((root / bib_dir).glob("*.bib")):
-        rel = path.relative_to(root).as_posix()
-        text = read_source(path, rel, diags)
+    for rel, text, read in files:
+        diags.items += read.items
         if text is None:
             continue
         lines = _entry_lines(text)

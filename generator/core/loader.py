@@ -5,15 +5,16 @@ from __future__ import annotations
 import posixpath
 import re
 from difflib import get_close_matches
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import citations as cit
 from . import collector
 from .diagnostics import Diagnostics, did_you_mean
-from .frontmatter import FrontMatter, read_source, split
+from .frontmatter import FrontMatter, SplitDocument, read_source, split
+from .loadcache import LoadCache
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
+from .project import Layout
 from .scan import EXPLICIT_ID_RE, Scan, scan
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -27,33 +28,27 @@ VIGNETTE_FIELDS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where the sources are, relative to the project root."""
-
-    content: str = "content"
-    vignettes: str = "vignettes"
-    references: str = "references"
-
-
 GENERATOR_MARKER_RE = re.compile(r"<!--/?report:(?P<kind>island|deferred)\b")
 
 
-def load_project(root: Path | str, layout: Layout = Layout()) -> tuple[KnowledgeBase, Diagnostics]:
+def load_project(root: Path | str, layout: Layout = Layout(), *,
+                 cache: bool = True) -> tuple[KnowledgeBase, Diagnostics]:
+    """The knowledge base and every problem. ``cache``: reuse what an earlier load made of unchanged files
+    (``<root>/.cache/load/``, see loadcache; ``REPORT_NO_CACHE=1`` recomputes but keeps). The same either way."""
     with collector.paused():  # some 100,000 objects that all stay alive, next to no garbage
-        return _load_project(Path(root), layout)
+        return _load_project(Path(root), layout, LoadCache(Path(root), enabled=cache))
 
 
-def _load_project(root: Path, layout: Layout) -> tuple[KnowledgeBase, Diagnostics]:
+def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[KnowledgeBase, Diagnostics]:
     diags = Diagnostics()
     kb = KnowledgeBase()
-    kb.sources = cit.load_sources(root, layout.references, diags)
+    kb.sources = cit.load_sources(root, layout.references, diags, cache)
     scans: dict[str, Scan] = {}
     numbers: dict[str, Vignette] = {}  # vignette number -> the first vignette that has it
 
     for path in sorted((root / layout.content).rglob("*.md")):
         page = path.relative_to(root / layout.content).as_posix()
-        _load_document(root, path, page, "chapter", kb, diags, scans, numbers)
+        _load_document(root, path, page, "chapter", kb, diags, scans, numbers, cache)
     also_cited: set[str] = set()
     for path in sorted((root / layout.vignettes).glob("*.md")):
         page = f"vignettes/{path.name}"
@@ -62,9 +57,9 @@ def _load_project(root: Path, layout: Layout) -> tuple[KnowledgeBase, Diagnostic
             diags.error(path.relative_to(root).as_posix(), None,
                         f"page '{page}' is defined twice — also by {kb.documents[page].file}. Remove one.",
                         "page.duplicate")
-            _shadowed(root, path, kind, kb, also_cited)
+            _shadowed(root, path, kind, kb, also_cited, cache)
             continue
-        _load_document(root, path, page, kind, kb, diags, scans, numbers)
+        _load_document(root, path, page, kind, kb, diags, scans, numbers, cache)
 
     from .entities import build_entities  # the knowledge graph, once every page is read
 
@@ -75,6 +70,7 @@ def _load_project(root: Path, layout: Layout) -> tuple[KnowledgeBase, Diagnostic
         # With a .bib file unread, "unknown key" would only repeat that problem for each citation.
         diags.items[:] = [d for d in diags.items if d.code != "citation.unknown-key"]
     kb.index()
+    cache.save()
     return kb, diags
 
 
@@ -82,28 +78,42 @@ def _read(path: Path, rel: str, diags: Diagnostics) -> str | None:
     return read_source(path, rel, diags)
 
 
-def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: set[str]) -> None:
+def _split_and_scan(text: str, rel: str, diags: Diagnostics, cache: LoadCache) -> tuple[SplitDocument, Scan]:
+    """What split and scan make of a file's text: from the cache when they made it before, else computed (and
+    kept for next time when it reported no problem, so that a problem is reported on every load)."""
+    found = cache.document(rel, text)
+    if found is not None:
+        return found
+    own = Diagnostics()
+    doc = split(text, rel, own)
+    result = doc, scan(doc.body, doc.body_line)
+    diags.items += own.items
+    if not own.items:
+        cache.keep_document(rel, text, result)
+    return result
+
+
+def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: set[str], cache: LoadCache) -> None:
     """A file that lost to another for the same page: keep its id and citations known, so that the one
     problem (the duplicate) does not cascade into unknown links and uncited sources."""
-    text = read_source(path, path.relative_to(root).as_posix(), Diagnostics())
+    rel = path.relative_to(root).as_posix()
+    text = read_source(path, rel, Diagnostics())
     if text is None:
         return
-    body = split(text, path.name, Diagnostics()).body
-    also_cited.update(i.key for c in scan(body, 1).citations for i in c.items)
+    also_cited.update(i.key for c in _split_and_scan(text, rel, Diagnostics(), cache)[1].citations for i in c.items)
     if kind == "vignette":
         vid = f"vignette:{path.stem}"
         kb.entities.setdefault(vid, Entity(vid, f"Vignette ({path.stem})", f"vignettes/{path.name}"))
 
 
 def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics,
-                   scans: dict[str, Scan], numbers: dict[str, Vignette]) -> None:
+                   scans: dict[str, Scan], numbers: dict[str, Vignette], cache: LoadCache) -> None:
     rel = path.relative_to(root).as_posix()
     text = _read(path, rel, diags)
     if text is None:
         return
-    doc = split(text, rel, diags)
+    doc, s = _split_and_scan(text, rel, diags, cache)
     fm = doc.front_matter
-    s = scan(doc.body, doc.body_line)
     for line, what in s.raw_html_lines:
         diags.error(rel, line, f"'{what}' is not allowed — scripts, event handlers and javascript: URLs "
                     "would run in readers' browsers; the site never needs them. Remove it.", "markdown.unsafe-html")

@@ -36,6 +36,8 @@ from importlib.metadata import version as _distribution_version
 from pathlib import Path
 from typing import Mapping
 
+from .release import package_version
+
 FORMAT = "report-pdf-cache 1"  # change it when the key's make-up changes
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a build that was killed
 
@@ -82,13 +84,6 @@ def _native_version(library: str) -> str:
         return "unknown"
 
 
-def _package_version(name: str) -> str:
-    try:
-        return _distribution_version(name)
-    except PackageNotFoundError:
-        return "not installed"
-
-
 @lru_cache(maxsize=1)
 def engine_versions() -> tuple[tuple[str, str], ...]:
     """(name, version) of WeasyPrint, the packages it requires, and the native libraries it lays text
@@ -103,7 +98,7 @@ def engine_versions() -> tuple[tuple[str, str], ...]:
         if "extra ==" in requirement:  # documentation and test tools
             continue
         name = re.match(r"[A-Za-z0-9._-]+", requirement)[0]
-        versions[name.lower()] = _package_version(name)
+        versions[name.lower()] = package_version(name)
     for library in _NATIVE:
         versions[f"lib{library}"] = _native_version(library)
     return tuple(sorted(versions.items()))

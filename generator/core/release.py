@@ -74,3 +74,18 @@ def write_checksums(site_dir: Path) -> Path:
     path = Path(site_dir, CHECKSUMS)
     path.write_text(checksums(site_dir), encoding="utf-8", newline="\n")
     return path
+
+
+def human_size(n: int) -> str:
+    """'1.2 MB', '830 kB' (SI units, as a download link shows them)."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{max(1, round(n / 1000))} kB"
+
+
+def package_version(name: str) -> str:
+    """The installed version of the distribution ``name``, or "not installed" (for a cache's key)."""
+    try:
+        return _distribution_version(name)
+    except PackageNotFoundError:
+        return "not installed"
