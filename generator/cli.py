@@ -1,9 +1,10 @@
-"""Thin command line: ``report check`` validates the sources; ``report build`` builds the site safely;
-``report new vignette|chapter <slug>`` starts a new page; ``report pdf`` builds only the PDF."""
+"""What the ``report`` commands do: ``report check`` validates the sources; ``report build`` builds the
+site safely; ``report pdf`` builds only the PDF (``report new``: :mod:`.scaffold`). Their arguments, and
+the PDF worker that ``report build`` forks first of all, are in :mod:`.entry`, which imports this
+module only once that worker runs."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
@@ -14,16 +15,15 @@ from typing import Callable
 
 import yaml
 
-from . import scaffold
 from .core import BuildError, KnowledgeBase, load_project, release
-from .core.loader import Layout
-from .core.pdf import LayoutWorker, build_pdf, human_size
-from .core.pdfcache import PdfCache
+from .core.pdf import build_pdf
+from .core.pdfworker import LayoutWorker
+from .core.release import human_size
 from .core.render import generated_page_paths
 from .core.sitedir import NEW_PREFIX, Staging
+from .entry import PDF_NAME, pdf_cache, will_lay_out
 from .sitebuild import SiteBuild, SiteFailed
 
-PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published at site/downloads/<PDF_NAME>
 # The report's own pages, which the PDF prints in the order of mkdocs.yml's nav: the chapters, the
 # References, and everything under vignettes/ (Annex 1 and its vignettes). The home page, About (its
 # publication details go to the PDF's back matter) and the site's own pages (lessons, areas, voices,
@@ -33,21 +33,6 @@ PDF_CHAPTERS = frozenset({
     "practices-of-prevention.md", "conclusions.md", "references.md",
 })
 PDF_DETAILS_PAGE = "about.md"
-CACHE_DIR = Path(".cache") / "pdf"  # under the project's root; see generator/core/pdfcache.py
-NO_CACHE_HELP = ("lay the PDF out afresh even if nothing it is made from has changed (also: REPORT_NO_CACHE=1); "
-                 "the result is still kept in .cache/pdf/ for next time")
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised like Ctrl-C so that the same clean-up runs."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _terminate(signum, frame):
-    raise Terminated(signum)
 
 
 def check(root: Path) -> int:
@@ -70,26 +55,24 @@ def _checked(root: Path) -> KnowledgeBase | None:
     return kb
 
 
-def _no_cache_env() -> bool:
-    return os.environ.get("REPORT_NO_CACHE", "").strip() not in ("", "0")
-
-
-def build(root: Path, site_dir: Path, *, use_cache: bool = True) -> int:
+def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutWorker | None = None) -> int:
     """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
 
-    First of all a worker process is forked to lay out the PDF (``LayoutWorker``): when the PDF will
-    probably be laid out, it imports WeasyPrint while this process loads and checks the project (once,
-    here) and renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process, and
-    puts the PDF's size into its pages once this process says the PDF is written (or reused from the
-    cache).
+    The PDF is laid out by ``layout``, a worker process forked before the generator was imported
+    (:mod:`.entry`); without one, it is forked here first of all. When the PDF will probably be laid
+    out, the worker imports WeasyPrint while this process loads and checks the project (once, here) and
+    renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process, and puts the
+    PDF's size into its pages once this process says the PDF is written (or reused from the cache).
     """
+    if layout is None:
+        with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
+            return build(root, site_dir, use_cache=use_cache, layout=worker)
     try:
         epoch = release.source_date_epoch()
     except ValueError as exc:
         print(f"error: {exc}.", file=sys.stderr)
         return 2
-    with LayoutWorker(eager=_will_lay_out(root, _cache(root, use_cache))) as worker:
-        return _build(root, site_dir, epoch=epoch, use_cache=use_cache, layout=worker)
+    return _build(root, site_dir, epoch=epoch, use_cache=use_cache, layout=layout)
 
 
 def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, layout: LayoutWorker) -> int:
@@ -133,29 +116,6 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         return 128 + signum
     print(f"site written to {stage.site_dir}")
     return 0
-
-
-def _cache(root: Path, use_cache: bool) -> PdfCache:
-    return PdfCache(root / CACHE_DIR, read=use_cache and not _no_cache_env())
-
-
-def _will_lay_out(root: Path, cache: PdfCache) -> bool:
-    """A guess made before the project is loaded, so that WeasyPrint is imported early only when it will
-    probably be needed: the cache is not read, holds no PDF, or a source file changed after its newest
-    PDF was kept. (Whether the PDF is reused is decided by its key, later.)"""
-    kept = cache.kept_at()
-    if kept is None:
-        return True
-    layout = Layout()
-    sources = [root / "mkdocs.yml", *(p for folder in (layout.content, layout.vignettes, layout.references)
-                                      for p in (root / folder).rglob("*"))]
-    for path in sources:
-        try:
-            if path.stat().st_mtime > kept:
-                return True
-        except OSError:  # removed meanwhile: the loader will say so
-            return True
-    return False
 
 
 class _NavLoader(yaml.SafeLoader):
@@ -214,7 +174,7 @@ def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: i
             return 1
     try:
         result = build_pdf(kb, pdf_pages(root, kb), out, details_page=PDF_DETAILS_PAGE, epoch=epoch,
-                           cache=_cache(root, use_cache), layout=layout)
+                           cache=pdf_cache(root, use_cache), layout=layout)
     except BuildError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
@@ -240,45 +200,19 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
+def pdf_command(root: Path, out: Path | None, *, use_cache: bool) -> int:
+    """``report pdf``: to ``out``, or into ``site/downloads/`` (whose checksums are then brought up to date)."""
+    if out is not None:
+        return make_pdf(root, out.resolve(), use_cache=use_cache)
+    site = root / "site"
+    code = make_pdf(root, site / "downloads" / PDF_NAME, use_cache=use_cache)
+    if code == 0 and (site / release.CHECKSUMS).is_file():
+        release.write_checksums(site)  # the new PDF in site/ stays verifiable
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="report", description=__doc__)
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project folder (default: here)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="validate every source file without rendering")
-    b = sub.add_parser("build", help="build the site (strict), replacing site/ only on success")
-    b.add_argument("--site-dir", type=Path, default=None)
-    b.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-    p = sub.add_parser("pdf", help="build only the PDF (default: site/downloads/" + PDF_NAME + ")")
-    p.add_argument("--out", type=Path, default=None, help="where to write the PDF")
-    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-    n = sub.add_parser("new", help="start a new page from a template (never overwrites)")
-    n.add_argument("kind", choices=scaffold.KINDS)
-    n.add_argument("slug", help="file name without .md: lower-case words joined by hyphens")
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _terminate)
-    try:
-        if args.command == "check":
-            return check(root)
-        if args.command == "new":
-            return scaffold.main(root, args.kind, args.slug)
-        if args.command == "pdf":
-            use_cache = not args.no_cache
-            if args.out is not None:
-                return make_pdf(root, args.out.resolve(), use_cache=use_cache)
-            site = root / "site"
-            code = make_pdf(root, site / "downloads" / PDF_NAME, use_cache=use_cache)
-            if code == 0 and (site / release.CHECKSUMS).is_file():
-                release.write_checksums(site)  # the new PDF in site/ stays verifiable
-            return code
-        return build(root, args.site_dir or root / "site", use_cache=not args.no_cache)
-    except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", signal.SIGINT)
-        print("interrupted; nothing was changed.", file=sys.stderr)
-        return 128 + signum
+    """The ``report`` command (:func:`generator.entry.main`)."""
+    from .entry import main
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return main(argv)

@@ -24,9 +24,8 @@ from markupsafe import Markup, escape
 from .core import BuildError, load_project, release
 from .core.diagnostics import problems_html
 from .core.loader import Layout
-from .core.pdf import human_size
 from .core.mdext import RenderState, ReportExtension, restore_deferred
-from .core.render import REQUIRED_EXTENSIONS, entity_pages, generated_page_paths, page_markdown
+from .core.render import REQUIRED_EXTENSIONS, entity_pages, environment, generated_page_paths, page_markdown
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -50,6 +49,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             vignettes=self.config.vignettes_dir,
             references=self.config.references_dir,
         )
+        # The core's compiled templates are kept between builds too (as Material's, on_env); its
+        # environment outlives the build, so the cache is set for this build only (_end_build).
+        environment().bytecode_cache = FileSystemBytecodeCache(str(self._jinja_cache()))
         kb, diags = load_project(self.root, layout)
         self.problems: list[str] = []
         try:
@@ -83,7 +85,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         elif self.pdf is not None:
             if not self.pdf.is_file():
                 raise Abort(f"REPORT_PDF={self.pdf}: no such file — build the PDF first (report pdf).")
-            report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": human_size(self.pdf.stat().st_size)}
+            report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": release.human_size(self.pdf.stat().st_size)}
         self.kb = kb
         # Islands in sections that search leaves out reach the page only after it is indexed.
         self.state = RenderState(kb, defer_unindexed=True)
@@ -109,6 +111,10 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         young, middle, _ = self._gc_before
         gc.set_threshold(young, middle, 100)  # a full collection a tenth as often
 
+    def _end_build(self) -> None:
+        environment().bytecode_cache = None
+        self._gc_restore()
+
     def _gc_restore(self) -> None:
         if self._gc_before is not None:
             gc.set_threshold(*self._gc_before)
@@ -129,7 +135,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     def on_post_build(self, config):
         if self.pdf_ready_fd is None:
-            self._gc_restore()
+            self._end_build()
             return
         # Every page is written, with the placeholder for the PDF's size: wait for `report build`'s PDF.
         fd, self.pdf_ready_fd = self.pdf_ready_fd, None
@@ -143,10 +149,11 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             raise Abort(f"{self.pdf.name}: the PDF was not built — its errors are above; the site "
                         "needs it, so nothing was built.")
         self.pdf_file.copy_file()
-        pending, size = self.pdf_size_pending.encode(), human_size(self.pdf.stat().st_size).encode()
+        pending, size = self.pdf_size_pending.encode(), release.human_size(self.pdf.stat().st_size).encode()
         for path in self.pdf_pending_files:
             path.write_bytes(path.read_bytes().replace(pending, size))
         self.pdf_pending_files = []
+        environment().bytecode_cache = None
         # This process is `report build`'s and ends here: the collector's settings are left as they
         # are, since handing every frozen object back to it would only make the exit slower (0.1 s).
 
@@ -155,7 +162,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         for path in getattr(self, "pdf_pending_files", ()):  # not set when on_config failed
             path.unlink(missing_ok=True)
         self.pdf_pending_files = []
-        self._gc_restore()
+        self._end_build()
 
     def on_files(self, files: Files, config):
         for page, doc in self.kb.documents.items():
@@ -168,15 +175,28 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         own_pages = self.entity_pages = entity_pages(self.kb)
         for page in sorted(generated_page_paths(self.kb)):
             inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
-            # The Markdown is made when MkDocs reaches the page (on_page_markdown), once.
             files.append(File.generated(config, page, content="", inclusion=inclusion))
+        # Every page's Markdown (the generated pages', the vignettes' facts and related passages) is
+        # rendered here, in one pass, and handed to MkDocs as it reaches each page (on_page_markdown).
+        # The same work, about a third faster: the templates' code and data stay in the processor's
+        # caches, where one page at a time, between Python-Markdown's conversions of the pages, they
+        # do not (BENCHMARKS.md). A page that fails here is rendered again there, which reports it.
+        self.rendered: dict[str, str | None] = {}
+        for file in files.documentation_pages():
+            try:
+                self.rendered[file.src_uri] = page_markdown(self.kb, file.src_uri)
+            except Exception:  # noqa: BLE001 - on_page_markdown renders it again and says why it fails
+                continue
         return files
+
+    def _jinja_cache(self) -> Path:
+        cache = self.root / ".cache" / "jinja"
+        cache.mkdir(parents=True, exist_ok=True)
+        return cache
 
     def on_env(self, env, config, files):
         # Compiled templates (Material's and ours) are kept between builds: a build then only renders.
-        cache = self.root / ".cache" / "jinja"
-        cache.mkdir(parents=True, exist_ok=True)
-        env.bytecode_cache = FileSystemBytecodeCache(str(cache))
+        env.bytecode_cache = FileSystemBytecodeCache(str(self._jinja_cache()))
         if self.pdf_ready_fd is not None:
             # MkDocs copies the static files next, before it renders any page, and `report build` is
             # still laying the PDF out: on_post_build copies it, once it is written.
@@ -193,7 +213,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             if isinstance(page.meta.get(key), str) and not isinstance(page.meta[key], Markup):
                 page.meta[key] = escape(page.meta[key])
         try:
-            ours = page_markdown(self.kb, page.file.src_uri)
+            ours = (self.rendered.pop(page.file.src_uri) if page.file.src_uri in self.rendered
+                    else page_markdown(self.kb, page.file.src_uri))
         except Exception:  # a page the loader could not read; its problem is in the banner
             if not (self.serving and self.problems):
                 raise

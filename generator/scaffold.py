@@ -13,8 +13,7 @@ from pathlib import Path
 from .core.diagnostics import Diagnostics
 from .core.frontmatter import normalise_text, split
 from .core.loader import AREAS, ROMAN, SERVICES, SLUG_RE, Layout
-
-KINDS = ("vignette", "chapter")
+from .entry import NEW_KINDS as KINDS  # what `report new` offers
 
 
 class ScaffoldError(Exception):

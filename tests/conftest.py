@@ -99,7 +99,7 @@ def write_mkdocs_site(root: Path, files: dict[str, str] | None = None) -> Path:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(cwd), *args],
+    return subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(cwd), *args],
                           cwd=cwd, capture_output=True, text=True)
 
 
@@ -107,7 +107,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def built_site(tmp_path_factory) -> Path:
     """The real report, built once with the real CLI into a temporary folder."""
     site = tmp_path_factory.mktemp("real") / "site"
-    result = subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(REPO), "build",
+    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(REPO), "build",
                              "--site-dir", str(site)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return site

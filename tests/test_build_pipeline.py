@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli, write_mkdocs_site
-from generator import cli
+
+from generator import cli, entry
 from generator.cli import PDF_NAME
-from generator.core import pdf, pdfcache
-from generator.core.pdf import human_size
+from generator.core import pdf, pdfcache, pdfworker
+from generator.core.release import human_size
 
 EPOCH = 1519776000  # 2018-02-28T00:00:00Z
 WAIT = 60  # seconds a test waits for the other process before it fails
@@ -121,14 +122,14 @@ class Layouts:
 @pytest.fixture
 def layouts(monkeypatch, tmp_path) -> Layouts:
     log = tmp_path / "layouts.log"
-    real = pdf.write_pdf
+    real = pdfworker.write_pdf
 
     def counted(html, out):
         with open(log, "a", encoding="utf-8") as f:
             f.write(f"{os.getpid()} {out}\n")
         return real(html, out)
 
-    monkeypatch.setattr(pdf, "write_pdf", counted)
+    monkeypatch.setattr(pdfworker, "write_pdf", counted)
     return Layouts(log)
 
 
@@ -180,7 +181,7 @@ def test_mkdocs_writes_every_page_while_the_pdf_is_laid_out(project, monkeypatch
     pages print the size."""
     marker = project / "pages-written"
     monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
-    real = pdf.write_pdf
+    real = pdfworker.write_pdf
 
     def after_mkdocs_wrote_every_page(html, out):
         wait_for(marker, "MkDocs did not write the pages while the PDF was being laid out")
@@ -191,7 +192,7 @@ def test_mkdocs_writes_every_page_while_the_pdf_is_laid_out(project, monkeypatch
         assert not out.exists() and not (staging / "downloads").exists()  # the PDF is not written yet
         return real(html, out)
 
-    monkeypatch.setattr(pdf, "write_pdf", after_mkdocs_wrote_every_page)
+    monkeypatch.setattr(pdfworker, "write_pdf", after_mkdocs_wrote_every_page)
     assert cli.build(project, project / "site") == 0
     site = project / "site"
     size = human_size((site / "downloads" / PDF_NAME).stat().st_size)
@@ -207,13 +208,13 @@ def test_a_failing_pdf_stops_mkdocs_and_keeps_the_previous_site(built, monkeypat
     vignette.write_text(vignette.read_text(encoding="utf-8") + twice, encoding="utf-8")
     marker = built / "pages-written"
     monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
-    real = pdf.write_pdf
+    real = pdfworker.write_pdf
 
     def once_mkdocs_waits(html, out):
         wait_for(marker, "MkDocs did not write the pages")  # MkDocs is now waiting for the PDF
         return real(html, out)
 
-    monkeypatch.setattr(pdf, "write_pdf", once_mkdocs_waits)
+    monkeypatch.setattr(pdfworker, "write_pdf", once_mkdocs_waits)
     capfd.readouterr()
     assert cli.build(built, site) == 1
     out, err = capfd.readouterr()
@@ -240,7 +241,7 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
         time.sleep(WAIT)
         raise AssertionError("the PDF went on after MkDocs had failed")
 
-    monkeypatch.setattr(pdf, "write_pdf", endless_layout)
+    monkeypatch.setattr(pdfworker, "write_pdf", endless_layout)
     capfd.readouterr()
     started = time.monotonic()
     assert cli.build(built, site) == 1
@@ -309,7 +310,7 @@ def test_the_site_publishes_the_pdf_with_its_size_and_checksum(built, layouts, r
 def test_the_pdf_is_laid_out_by_a_worker_started_before_the_project_is_loaded(project, monkeypatch, layouts):
     events = []
 
-    class Recorded(pdf.LayoutWorker):
+    class Recorded(pdfworker.LayoutWorker):
         def __enter__(self):
             worker = super().__enter__()  # forks; the worker itself never returns from here
             events.append(("worker started", "importing WeasyPrint" if self.eager else "waiting"))
@@ -327,9 +328,34 @@ def test_the_pdf_is_laid_out_by_a_worker_started_before_the_project_is_loaded(pr
         os.kill(worker, 0)
 
 
+HEAVY = ("generator.core.loader", "generator.core.render", "generator.cli", "pybtex", "jinja2", "markdown", "yaml",
+         "weasyprint")
+
+
+@LINUX
+def test_report_build_forks_its_worker_before_importing_the_generator(project, tmp_path):
+    """The PDF is the build's longest path: `report build` forks the worker that lays it out first of all, so
+    that the worker imports WeasyPrint while this process imports the generator and loads the project."""
+    seen = tmp_path / "seen"
+    script = (f"import sys\n"
+              f"from generator import entry\n"
+              f"from generator.core import pdfworker\n"
+              f"real = pdfworker.LayoutWorker.__enter__\n"
+              f"def enter(self):\n"
+              f"    heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r})\n"
+              f"    open({str(seen)!r}, 'a').write(repr(heavy) + '\\n')\n"
+              f"    return real(self)\n"
+              f"pdfworker.LayoutWorker.__enter__ = enter\n"
+              f"sys.exit(entry.main(['--root', {str(project)!r}, 'build']))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert seen.read_text().splitlines() == ["[]"]  # one worker, forked with none of them imported
+    assert (project / "site" / "downloads" / PDF_NAME).is_file()
+
+
 def report_build(root: Path, **env) -> subprocess.CompletedProcess:
     """`report build` in a process of its own; every Python process started prints what it imports."""
-    result = subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(root), "build"], cwd=root,
+    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(root), "build"], cwd=root,
                             env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1", **env}, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
@@ -353,17 +379,17 @@ def test_weasyprint_is_imported_only_when_the_pdf_is_laid_out(built):
 def test_weasyprint_is_imported_early_when_the_pdf_will_probably_be_laid_out(built, monkeypatch):
     """Before the project is loaded, the build guesses from the files' times whether the PDF kept in the
     cache will do; the PDF's key still decides."""
-    assert not cli._will_lay_out(built, cli._cache(built, use_cache=True))  # nothing changed since it was kept
-    assert cli._will_lay_out(built, cli._cache(built, use_cache=False))  # --no-cache
+    assert not entry.will_lay_out(built, entry.pdf_cache(built, use_cache=True))  # nothing changed since it was kept
+    assert entry.will_lay_out(built, entry.pdf_cache(built, use_cache=False))  # --no-cache
     monkeypatch.setenv("REPORT_NO_CACHE", "1")
-    assert cli._will_lay_out(built, cli._cache(built, use_cache=True))
+    assert entry.will_lay_out(built, entry.pdf_cache(built, use_cache=True))
     monkeypatch.delenv("REPORT_NO_CACHE")
-    [entry] = cache_entries(built)
-    later = (built / ".cache" / "pdf" / entry).stat().st_mtime + 10
+    [kept] = cache_entries(built)
+    later = (built / ".cache" / "pdf" / kept).stat().st_mtime + 10
     os.utime(built / "vignettes" / "road-safety.md", (later, later))  # an edit after the PDF was kept
-    assert cli._will_lay_out(built, cli._cache(built, use_cache=True))
+    assert entry.will_lay_out(built, entry.pdf_cache(built, use_cache=True))
     shutil.rmtree(built / ".cache" / "pdf")  # `make clean`
-    assert cli._will_lay_out(built, cli._cache(built, use_cache=True))
+    assert entry.will_lay_out(built, entry.pdf_cache(built, use_cache=True))
 
 
 @LINUX
@@ -382,7 +408,7 @@ def test_a_layout_worker_that_fails_fails_the_build_and_keeps_the_site(built, mo
             os.kill(os.getpid(), signal.SIGKILL)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
 
-    monkeypatch.setattr(pdf, "write_pdf", failing)
+    monkeypatch.setattr(pdfworker, "write_pdf", failing)
     capfd.readouterr()
     assert cli.build(built, site) == 1
     err = capfd.readouterr().err
@@ -403,11 +429,11 @@ def test_an_interrupt_while_the_pdf_is_laid_out_stops_the_worker_and_keeps_the_s
     marker = tmp_path / "worker"
     script = (f"import os, sys, time\n"
               f"from generator import cli\n"
-              f"from generator.core import pdf\n"
+              f"from generator.core import pdfworker\n"
               f"def slow(html, out):\n"
               f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
               f"    time.sleep({WAIT})\n"
-              f"pdf.write_pdf = slow\n"
+              f"pdfworker.write_pdf = slow\n"
               f"sys.exit(cli.main(['--root', {str(built)!r}, 'build', '--no-cache']))\n")
     # A session of its own, like a shell job: Ctrl-C reaches the whole group, `kill` only the CLI.
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=built, stdout=subprocess.PIPE,
@@ -584,7 +610,7 @@ def test_no_cache_and_report_no_cache_lay_the_pdf_out_afresh(project, tmp_path):
     env.pop("REPORT_NO_CACHE", None)
 
     def report(*args, **extra):
-        return subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(project), *args],
+        return subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(project), *args],
                               cwd=project, env={**env, **extra}, capture_output=True, text=True)
 
     out = str(tmp_path / "report.pdf")

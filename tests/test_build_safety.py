@@ -70,7 +70,7 @@ def project(tmp_path) -> Path:
 
 def start_build(root: Path, fault: str, **popen) -> subprocess.Popen:
     env = {**os.environ, "REPORT_FAULT": fault, "REPORT_FAULT_MARKER": str(root / "stalled")}
-    return subprocess.Popen([sys.executable, "-m", "generator.cli", "--root", str(root), "build"], cwd=root,
+    return subprocess.Popen([sys.executable, "-m", "generator.entry", "--root", str(root), "build"], cwd=root,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
@@ -173,7 +173,7 @@ def test_a_build_removes_the_staging_folders_of_killed_builds_but_not_of_running
 
 def test_a_malformed_source_date_epoch_is_refused_before_building(project):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "yesterday"}
-    result = subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(project), "build"],
+    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(project), "build"],
                             cwd=project, env=env, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr == ("error: SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, "

@@ -34,7 +34,7 @@ MARKER = re.compile(r"^\s*(?:•|–|\d+\.)\s*$")  # list markers, which WeasyPr
 def build(out: Path, root: Path = REPO, **env) -> subprocess.CompletedProcess:
     # REPORT_NO_CACHE: every PDF these tests read is laid out by WeasyPrint, none copied from the cache.
     environ = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "REPORT_NO_CACHE": "1", **env}
-    return subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(root), "pdf", "--out", str(out)],
+    return subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(root), "pdf", "--out", str(out)],
                           cwd=root, env=environ, capture_output=True, text=True)
 
 

@@ -28,7 +28,7 @@ def build(root: Path, site: Path, tz: str, locale: str) -> Path:
     # REPORT_NO_CACHE: both builds lay the PDF out, so that its bytes are WeasyPrint's, twice.
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "TZ": tz, "LC_ALL": locale, "LANG": locale,
            "REPORT_NO_CACHE": "1"}
-    result = subprocess.run([sys.executable, "-m", "generator.cli", "--root", str(root), "build",
+    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(root), "build",
                              "--site-dir", str(site)], cwd=root, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return site

@@ -1,0 +1,193 @@
+"""Laying out and writing the PDF (WeasyPrint), in this process or in a worker forked early.
+
+This module is kept light on purpose: it imports nothing of the generator but the collector's pause
+and the diagnostics, and nothing heavy at all until a PDF is laid out, so that ``report build`` can fork
+its :class:`LayoutWorker` first thing (``generator/entry.py``), about 0.2 s before the rest of the
+generator is imported; the worker imports WeasyPrint (about 0.5 s) meanwhile. :mod:`.pdf` renders the
+HTML that it lays out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import NoReturn
+
+from . import collector
+from .diagnostics import BuildError, Diagnostic
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+WRITE_OPTIONS = {
+    "pdf_variant": "pdf/ua-1",
+    "pdf_identifier": True,  # the digest of the PDF's own bytes: stable, unlike a random id
+}
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def write_pdf(html: str, out: Path) -> int:
+    """Lay out ``html`` and write the PDF atomically to ``out``; return its number of pages."""
+    import weasyprint  # imported here: it is slow to import, and only the PDF needs it
+
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    try:
+        # The layout's boxes live until the PDF is written; the collector would only re-examine them
+        # (about 0.2 s of the report's 40 pages).
+        with collector.paused():
+            document = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/").render(
+                pdf_variant=WRITE_OPTIONS["pdf_variant"])
+            data = document.write_pdf(**WRITE_OPTIONS)
+    finally:
+        logger.removeHandler(collect)
+    if collect.messages:
+        raise BuildError([Diagnostic(out.name, None, f"WeasyPrint: {m}", "pdf.layout")
+                          for m in dict.fromkeys(collect.messages)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(document.pages)
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+
+
+class LayoutWorker:
+    """:func:`write_pdf` in a process of its own, forked before the host loads the project, so that
+    importing WeasyPrint (about 0.6 s) overlaps the host's own start-up::
+
+        with LayoutWorker(eager=True) as worker:  # forks; eager: it imports WeasyPrint at once
+            ...                                   # load the project, render the HTML
+            pages = worker.write_pdf(html, out)   # as write_pdf: BuildError, OSError
+
+    Unless ``eager``, the worker waits for a document before it imports WeasyPrint, and a host whose
+    PDF comes from the cache never gives it one: it then costs nothing. The worker takes one document
+    and ends with ``os._exit``, leaving the laid-out document to the system (freeing it would cost
+    about 0.2 s). Leaving the block (or :meth:`stop`) kills the worker if it still runs and reaps it,
+    so it writes nothing more. Only on Linux (forking without exec is not safe everywhere); elsewhere
+    :meth:`write_pdf` lays the PDF out in this process.
+    """
+
+    def __init__(self, *, eager: bool):
+        self.eager = eager
+        self.pid: int | None = None
+        self._jobs = self._results = None  # this process's end of each pipe
+
+    def __enter__(self) -> LayoutWorker:
+        if not sys.platform.startswith("linux"):
+            return self
+        jobs, self._jobs = os.pipe()
+        self._results, results = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Ctrl-C and SIGTERM wait until the worker is inside _lay_out: it must never run this process's
+        # clean-up.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            try:
+                self.pid = os.fork()
+                if self.pid == 0:
+                    _lay_out(jobs, results, self.eager, mask=mask, close=(self._jobs, self._results))
+            finally:  # here only: the worker never returns
+                os.close(jobs)
+                os.close(results)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal held back is raised here
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def write_pdf(self, html: str, out: Path) -> int:
+        if self.pid is None:
+            return write_pdf(html, out)
+        jobs, self._jobs = self._jobs, None
+        try:
+            with open(jobs, "wb") as pipe:
+                pickle.dump((html, str(out)), pipe)
+        except BrokenPipeError:  # the worker is gone: its missing result says so
+            pass
+        results, self._results = self._results, None
+        with open(results, "rb") as pipe:
+            try:
+                outcome, value = pickle.load(pipe)
+            except EOFError:
+                raise BuildError([Diagnostic(out.name, None, "the process laying out the PDF ended without a "
+                                             "result (killed, or out of memory?) — build again.",
+                                             "pdf.layout")]) from None
+        if outcome == "problems":
+            raise BuildError(value)
+        if outcome == "os-error":
+            raise value
+        if outcome == "crash":
+            raise RuntimeError(f"laying out the PDF failed:\n{value}")
+        return value
+
+    def stop(self) -> None:
+        """End the worker (if it still runs) and reap it."""
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = None  # only now: stopped halfway (Ctrl-C), a second call still reaps it
+        for fd in (self._jobs, self._results):
+            if fd is not None:
+                os.close(fd)
+        self._jobs = self._results = None
+
+
+def _lay_out(jobs: int, results: int, eager: bool, *, mask: set, close: tuple[int, int]) -> NoReturn:
+    """The worker: one document from ``jobs``, its outcome to ``results``, then the end of the process,
+    whatever happens (none of the host's clean-up is the worker's to run). ``mask``: the signal mask to
+    restore; ``close``: the host's ends of the pipes.
+
+    Python's cyclic garbage collector is off in it: its collections took about 0.2 s of the layout, while
+    the garbage they would free is about 2 MB for the report's 40 pages (reference counting frees the
+    rest), and the process ends as soon as the PDF is written."""
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for fd in close:
+            os.close(fd)
+        gc.disable()
+        if eager:
+            import weasyprint  # noqa: F401 -- the slow import, while the host loads the project
+        with open(jobs, "rb") as pipe:
+            html, out = pickle.load(pipe)  # EOFError: the host needed no layout
+        try:
+            outcome = ("pages", write_pdf(html, Path(out)))
+        except BuildError as exc:
+            outcome = ("problems", exc.diagnostics)
+        except OSError as exc:
+            outcome = ("os-error", exc)
+        except Exception:
+            outcome = ("crash", traceback.format_exc())
+        with open(results, "wb") as pipe:
+            pickle.dump(outcome, pipe)
+    finally:
+        os._exit(0)
