@@ -8,7 +8,11 @@ exception is the report's build, which lays the PDF out on one core while the si
 other: ``report_build_s`` is its wall time, the time a maintainer waits.
 
 1. our full site build (``mkdocs build --strict`` with the report plugin, a fresh process each time)
-   of synthetic projects of 200 and 2,000 vignettes (``bench/synthetic.py``), in ms per page;
+   of synthetic projects of 200 and 2,000 vignettes (``bench/synthetic.py``), in ms per page. Each
+   project is built once before the rounds, as a project has been before any build that matters: the
+   rounds measure a rebuild, with the compiled templates (``.cache/jinja/``) and what loading made of
+   the unchanged files (``.cache/load/``) kept from the build before; that first build, and in every
+   round a build at 2,000 that reads no load cache (``REPORT_NO_CACHE=1``), are in the details;
 2. the generator's own share of that build: time inside our code ÷ the build's time, measured in the
    same process by timing every entry from MkDocs or Python-Markdown into our code (see
    ``OurTime``);
@@ -216,10 +220,10 @@ def site_mb(site: Path) -> float:
     return sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6
 
 
-def our_build(project: Path, site: Path, vignettes: int, label: str) -> dict:
+def our_build(project: Path, site: Path, vignettes: int, label: str, env: dict | None = None) -> dict:
     shutil.rmtree(site, ignore_errors=True)
     took, out = run([PYTHON, str(Path(__file__).resolve()), "--child-build", str(project / "mkdocs.yml"),
-                     str(site), str(vignettes)], label)
+                     str(site), str(vignettes)], label, env=env)
     inner = json.loads(out.strip().splitlines()[-1])
     pages = html_pages(site)
     result = {**took, "pages": pages, "ms_per_page": 1000 * took["cpu"] / pages,
@@ -300,12 +304,19 @@ def _bench(work: Path, args) -> int:
     plain = synthetic.write_plain_project(work / f"plain-{large}", large, projects[large])
     progress(f"wrote the same {large} vignettes as plain Markdown (default Material, every page in the nav)")
 
+    first = {n: our_build(projects[n], work / f"site-first-{n}", n, f"ours, {n} vignettes, first build (no .cache/)")
+             for n in (small, large)}
+    shutil.rmtree(work / f"site-first-{small}", ignore_errors=True)
+    shutil.rmtree(work / f"site-first-{large}", ignore_errors=True)
+
     rounds = []
     for r in range(1, args.repeat + 1):
         progress(f"round {r} of {args.repeat}")
         rounds.append({
             "small": our_build(projects[small], work / "site-small", small, f"ours, {small} vignettes"),
             "large": our_build(projects[large], work / "site-large", large, f"ours, {large} vignettes"),
+            "large_unloaded": our_build(projects[large], work / "site-large", large,
+                                        f"ours, {large} vignettes, reading no load cache", env=COLD),
             "material": material_build(plain, work / "site-material", f"default Material, {large} pages"),
             "report": report_build(work, cold=True),
             "report_warm": report_build(work, cold=False),
@@ -340,6 +351,11 @@ def _bench(work: Path, args) -> int:
         f"ours_{large}_pages": rounds[0]["large"]["pages"],
         f"ours_{large}_site_mb": med(lambda x: x["large"]["site_mb"]),
         f"ours_{large}_generator_cpu_s": med(lambda x: x["large"]["ours_cpu"]),
+        f"ours_{large}_first_build_cpu_s": first[large]["cpu"],
+        f"ours_{large}_first_build_generator_share": first[large]["share"],
+        f"ours_{large}_no_load_cache_cpu_s": med(lambda x: x["large_unloaded"]["cpu"]),
+        f"ours_{large}_no_load_cache_generator_share": med(lambda x: x["large_unloaded"]["share"]),
+        f"ours_{large}_no_load_cache_generator_cpu_s": med(lambda x: x["large_unloaded"]["ours_cpu"]),
         **{f"ours_{large}_generator_cpu_s[{e}]": med(lambda x, e=e: x["large"]["by_entry"].get(e, 0.0))
            for e in entries[:6]},
         f"material_{large}_cpu_s": med(lambda x: x["material"]["cpu"]),
@@ -359,7 +375,7 @@ def _bench(work: Path, args) -> int:
         "pdf_build_pdf_wall_s": med(lambda x: x["pdf"]["build_pdf_s"]),
         "rounds": len(rounds),
     }
-    (work / "results.json").write_text(json.dumps({"results": results, "detail": detail, "rounds": rounds},
+    (work / "results.json").write_text(json.dumps({"results": results, "detail": detail, "first": first, "rounds": rounds},
                                                   indent=1), encoding="utf-8")
     print("# details (medians of the rounds)")
     for name, value in detail.items():
