@@ -5,9 +5,13 @@ vignettes with YAML front matter, BibTeX sources), resolves citations and cross-
 renders generated pages. ``generator.mkdocs_plugin`` and ``generator.cli`` are thin glue around it.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("report-generator")  # from pyproject.toml, via the installed metadata
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, from the installed metadata (pyproject.toml), looked up on first use: reading the
+    metadata costs more than everything `report build` imports before it forks its PDF worker."""
+    if name == "__version__":
+        from .core.release import version
+
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

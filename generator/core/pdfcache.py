@@ -31,8 +31,6 @@ import tempfile
 import time
 import zlib
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, requires
-from importlib.metadata import version as _distribution_version
 from pathlib import Path
 from typing import Mapping
 
@@ -88,12 +86,14 @@ def _native_version(library: str) -> str:
 def engine_versions() -> tuple[tuple[str, str], ...]:
     """(name, version) of WeasyPrint, the packages it requires, and the native libraries it lays text
     out with, sorted by name."""
+    from importlib.metadata import PackageNotFoundError, requires  # on first use: it is slow to import
+
     versions = {"python": sys.version.split()[0], "zlib": zlib.ZLIB_RUNTIME_VERSION}
     try:
         required = requires("weasyprint") or []
-        versions["weasyprint"] = _distribution_version("weasyprint")
     except PackageNotFoundError:
-        required, versions["weasyprint"] = [], "not installed"
+        required = []
+    versions["weasyprint"] = package_version("weasyprint")
     for requirement in required:
         if "extra ==" in requirement:  # documentation and test tools
             continue

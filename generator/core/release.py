@@ -10,20 +10,17 @@ from __future__ import annotations
 import hashlib
 import os
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _distribution_version
 from pathlib import Path
 
 DISTRIBUTION = "report-generator"
 CHECKSUMS = "SHA256SUMS"
+NOT_INSTALLED = "not installed"
 
 
 def version() -> str:
     """The release version, from the installed package's metadata (``pyproject.toml``)."""
-    try:
-        return _distribution_version(DISTRIBUTION)
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0+unknown"
+    version = package_version(DISTRIBUTION)
+    return "0+unknown" if version == NOT_INSTALLED else version  # a source tree never installed
 
 
 def source_date_epoch(environ: dict[str, str] | None = None) -> int | None:
@@ -85,7 +82,9 @@ def human_size(n: int) -> str:
 
 def package_version(name: str) -> str:
     """The installed version of the distribution ``name``, or "not installed" (for a cache's key)."""
+    from importlib.metadata import PackageNotFoundError, version  # on first use: it is slow to import
+
     try:
-        return _distribution_version(name)
+        return version(name)
     except PackageNotFoundError:
-        return "not installed"
+        return NOT_INSTALLED
