@@ -11,6 +11,7 @@ command does is in :mod:`generator.cli`.
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 from pathlib import Path
@@ -107,5 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signum
 
 
+def run() -> int:
+    """The ``report`` console script: :func:`main`, then every object it made is set aside from the
+    collector (``gc.freeze``), whose last collection, as the interpreter ends, would only walk them all
+    before the process ends anyway (about 0.04 s of a build)."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
