@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from markupsafe import Markup, escape
 
-from .core import BuildError, load_project, release
+from .core import BuildError, collector, load_project, release
 from .core.diagnostics import problems_html
 from .core.loader import Layout
 from .core.mdext import RenderState, ReportExtension, restore_deferred
@@ -52,7 +52,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         # The core's compiled templates are kept between builds too (as Material's, on_env); its
         # environment outlives the build, so the cache is set for this build only (_end_build).
         environment().bytecode_cache = FileSystemBytecodeCache(str(self._jinja_cache()))
-        kb, diags = load_project(self.root, layout)
+        kb, diags = self._load(layout)
         self.problems: list[str] = []
         try:
             diags.raise_if_any(strict=True)
@@ -95,9 +95,17 @@ class ReportPlugin(BasePlugin[ReportConfig]):
                 config.markdown_extensions.append(name)
         config.markdown_extensions.append(ReportExtension(self.state))
         self.layout = layout
-        if not self.serving:
-            self._gc_for_a_build()
         return config
+
+    def _load(self, layout: Layout):
+        if self.serving:
+            return load_project(self.root, layout)
+        # Set aside (below) before the collector runs again: its first collection would walk every
+        # object the knowledge base is made of (about 0.1 s at 2,000 vignettes).
+        with collector.paused():
+            loaded = load_project(self.root, layout)
+            self._gc_for_a_build()
+        return loaded
 
     # A build makes millions of short-lived objects (every page's Markdown tree) while the project and
     # MkDocs' own structures live on: Python's collector would rescan those on every full collection.
