@@ -191,13 +191,12 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         # rendered here, in one pass, and handed to MkDocs as it reaches each page (on_page_markdown).
         # The same work, about a third faster: the templates' code and data stay in the processor's
         # caches, where one page at a time, between Python-Markdown's conversions of the pages, they
-        # do not (BENCHMARKS.md). A page that fails here is rendered again there, which reports it.
+        # do not (BENCHMARKS.md). While `mkdocs serve` shows problems in the sources, a page may not
+        # render at all: each is then rendered as MkDocs reaches it, where its failure is reported.
         self.rendered: dict[str, str | None] = {}
-        for file in files.documentation_pages():
-            try:
+        if not self.problems:
+            for file in files.documentation_pages():
                 self.rendered[file.src_uri] = page_markdown(self.kb, file.src_uri)
-            except Exception:  # noqa: BLE001 - on_page_markdown renders it again and says why it fails
-                continue
         return files
 
     def _jinja_cache(self) -> Path:
