@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 
 from .core import BuildError, collector, load_project, release
 from .core.diagnostics import problems_html
+from .core.htmlcheck import diagnostics as html_problems
+from .core.sanitize import clean, with_content_security_policy
 from .core.loader import Layout
 from .core.mdext import RenderState, ReportExtension, restore_deferred
 from .core.render import REQUIRED_EXTENSIONS, entity_pages, environment, generated_page_paths, page_markdown
@@ -62,6 +64,13 @@ class ReportPlugin(BasePlugin[ReportConfig]):
                 log.error(problem)
             if not self.serving:
                 raise Abort(f"{len(exc.diagnostics)} problem(s) in the report's sources; nothing was built.") from None
+        # The theme prints these as they are (MkDocs renders templates without autoescaping): plain text is
+        # escaped, and the copyright, which is HTML, keeps only what a page may hold.
+        for key in ("site_name", "site_description", "site_author"):
+            if isinstance(config[key], str) and not isinstance(config[key], Markup):
+                config[key] = escape(config[key])
+        if isinstance(config.copyright, str) and not isinstance(config.copyright, Markup):
+            config.copyright = Markup(clean(config.copyright))
         report = config.extra.setdefault("report", {})  # other keys (e.g. pdf) are set elsewhere
         report["version"] = release.version()
         report["build_date"] = release.build_date()
@@ -133,13 +142,13 @@ class ReportPlugin(BasePlugin[ReportConfig]):
     def on_post_page(self, output, page, config):
         if self.pdf_size_pending is not None and self.pdf_size_pending in output:
             self.pdf_pending_files.append(Path(page.file.abs_dest_path))
-        return output
+        return _with_policy(output, page.file.dest_uri)
 
     @event_priority(-100)
     def on_post_template(self, output_content, template_name, config):
         if self.pdf_size_pending is not None and self.pdf_size_pending in output_content:  # 404.html
             self.pdf_pending_files.append(Path(config.site_dir, template_name))
-        return output_content
+        return _with_policy(output_content, template_name) if template_name.endswith(".html") else output_content
 
     def on_post_build(self, config):
         if self.pdf_ready_fd is None:
@@ -204,6 +213,17 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         cache.mkdir(parents=True, exist_ok=True)
         return cache
 
+    def on_nav(self, nav, config, files):
+        # Titles given in mkdocs.yml's nav are printed as they are, like site_name: escaped.
+        def escape_titles(items):
+            for item in items:
+                if "title" in vars(item) and isinstance(item.title, str) and not isinstance(item.title, Markup):
+                    item.title = escape(item.title)
+                escape_titles(getattr(item, "children", None) or ())
+
+        escape_titles(nav.items)
+        return nav
+
     def on_env(self, env, config, files):
         # Compiled templates (Material's and ours) are kept between builds: a build then only renders.
         env.bytecode_cache = FileSystemBytecodeCache(str(self._jinja_cache()))
@@ -235,8 +255,12 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         if self.state.island_ids and page.present_anchor_ids is not None:
             # HTML the core rendered itself (islands) bypasses MkDocs: its ids count for link checks.
             page.present_anchor_ids |= self.state.island_ids
+        # Every page's HTML, before search indexes it, and its deferred islands hold only what a page may.
+        html = clean(html)
         if self.state.deferred:
-            self.deferred[page.file.src_uri] = self.state.deferred
+            self.deferred[page.file.src_uri] = [clean(island) for island in self.state.deferred]
+        if self.state.unsafe:
+            self.state.problems += [str(d) for d in html_problems(self.kb, page.file.src_uri, self.state.unsafe)]
         if self.state.problems:
             problems, self.state.problems = self.state.problems, []
             if not self.serving:
@@ -259,3 +283,12 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         for folder in (self.layout.vignettes, self.layout.references):
             server.watch(str(self.root / folder))
         return server
+
+
+def _with_policy(output: str, name: str) -> str:
+    """The page with its Content-Security-Policy (core.sanitize), which the theme leaves a placeholder for."""
+    try:
+        return with_content_security_policy(output)
+    except ValueError as exc:
+        raise PluginError(f"{name}: {exc} — the theme's templates (generator/mkdocs_theme/report-page.html) "
+                          "print it at the top of <head>; a page rendered by another template has none.") from None

@@ -44,13 +44,13 @@ SHOWN_FOCUS = """window.shownFocus = e => {
 def load(pg, path: str) -> None:
     pg.goto(path)
     # report.js runs after Material's bundle has mounted the page.
-    pg.wait_for_function("!!document.querySelector('.report-header-button')")
+    pg.wait_for_function("() => !!document.querySelector('.report-header-button')")
     pg.evaluate("() => { " + SHOWN_FOCUS + " }")
 
 
 def settle(pg) -> None:
     """Wait for CSS transitions to end: axe measures colours as they are at that moment."""
-    pg.wait_for_function("!document.getAnimations().some(a => a.playState === 'running')")
+    pg.wait_for_function("() => !document.getAnimations().some(a => a.playState === 'running')")
 
 
 def focused(pg) -> dict:
@@ -308,7 +308,7 @@ def test_a_wide_table_scrolls_in_its_own_named_region_by_keyboard(browser, base_
         before = pg.evaluate("document.activeElement.scrollLeft")
         pg.keyboard.press("ArrowRight")
         pg.keyboard.press("ArrowRight")
-        pg.wait_for_function(f"document.activeElement.scrollLeft > {before}")
+        pg.wait_for_function("before => document.activeElement.scrollLeft > before", arg=before)
     finally:
         pg.context.close()
 

@@ -122,7 +122,7 @@ def test_a_project_full_of_problems_reports_the_same_problems_from_the_cache(tmp
     load(root)
     warm, work = load(root)
     assert_same_load(warm, cold)
-    assert {"frontmatter.yaml", "frontmatter.unclosed", "markdown.unsafe-html", "page.duplicate"} <= {
+    assert {"frontmatter.yaml", "frontmatter.unclosed", "html.unsafe", "page.duplicate"} <= {
         d.code for d in warm[1].items}
     # Only the files whose front matter has a problem are read again: the others come from the cache.
     assert work["split"] == ["content/broken.md", "content/unclosed.md"]

@@ -236,9 +236,31 @@ def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagn
         for key, entry in data.entries.items():
             if key.lower() in merged_lower:
                 continue
+            _check_url(entry, rel, text, line_of.get(key.lower(), 1), diags)
             merged_lower.add(key.lower())
             merged[key] = (entry, SourceLocation(rel, line_of.get(key.lower(), 1)))
     return _format(merged, diags)
+
+
+# A URL the references may link to: http(s), to a host, with none of the characters a URL never holds as
+# they are (spaces, quotes, angle brackets and braces, backslashes, carets, backticks, bars).
+_WEB_URL_RE = re.compile(r"https?://[^/?#\s\"'<>{}|\\^`]+(?:[/?#][^\s\"'<>{}|\\^`]*)?", re.I)
+_URL_FIELD_RE = re.compile(r"^\s*url\s*=", re.I | re.M)
+
+
+def _check_url(entry: Entry, rel: str, text: str, line: int, diags: Diagnostics) -> None:
+    """An entry's ``url`` is linked on every page that cites it: only a web address is kept; anything else is
+    an error at the field's line (and the field is dropped, so that a preview shows no such link)."""
+    url = entry.fields.get("url")
+    if url is None or _WEB_URL_RE.fullmatch(str(url).strip()):
+        return
+    del entry.fields["url"]
+    start = sum(len(t) + 1 for t in text.split("\n")[:line - 1])
+    field_at = _URL_FIELD_RE.search(text, start)
+    at = line + text.count("\n", start, field_at.start()) if field_at else line
+    diags.error(rel, at, f"url '{str(url)[:60]}' of entry '{entry.key}' is not a web address — the references link "
+                "to it, and only http:// and https:// addresses are linked (javascript:, data: and other kinds can "
+                "run script). Give the http(s) address, or remove the field.", "bibtex.url")
 
 
 def _parse(text: str, rel: str, diags: Diagnostics, entries: list[tuple[str, str, int]]) -> BibliographyData | None:

@@ -44,11 +44,12 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
     kb = KnowledgeBase()
     kb.sources = cit.load_sources(root, layout.references, diags, cache)
     scans: dict[str, Scan] = {}
+    texts: dict[str, str] = {}  # page -> its file's text
     numbers: dict[str, Vignette] = {}  # vignette number -> the first vignette that has it
 
     for path in sorted((root / layout.content).rglob("*.md")):
         page = path.relative_to(root / layout.content).as_posix()
-        _load_document(root, path, page, "chapter", kb, diags, scans, numbers, cache)
+        _load_document(root, path, page, "chapter", kb, diags, scans, texts, numbers, cache)
     also_cited: set[str] = set()
     for path in sorted((root / layout.vignettes).glob("*.md")):
         page = f"vignettes/{path.name}"
@@ -59,7 +60,7 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
                         "page.duplicate")
             _shadowed(root, path, kind, kb, also_cited, cache)
             continue
-        _load_document(root, path, page, kind, kb, diags, scans, numbers, cache)
+        _load_document(root, path, page, kind, kb, diags, scans, texts, numbers, cache)
 
     from .entities import build_entities  # the knowledge graph, once every page is read
 
@@ -70,6 +71,9 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
         # With a .bib file unread, "unknown key" would only repeat that problem for each citation.
         diags.items[:] = [d for d in diags.items if d.code != "citation.unknown-key"]
     kb.index()
+    from .htmlcheck import check_sources  # renders pages: imports the renderer
+
+    diags.items += check_sources(kb, texts, others=bool(diags.items))
     cache.save()
     return kb, diags
 
@@ -107,11 +111,13 @@ def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: 
 
 
 def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics,
-                   scans: dict[str, Scan], numbers: dict[str, Vignette], cache: LoadCache) -> None:
+                   scans: dict[str, Scan], texts: dict[str, str], numbers: dict[str, Vignette],
+                   cache: LoadCache) -> None:
     rel = path.relative_to(root).as_posix()
     text = _read(path, rel, diags)
     if text is None:
         return
+    texts[page] = text
     doc, s = _split_and_scan(text, rel, diags, cache)
     fm = doc.front_matter
     for line, what in s.raw_html_lines:

@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from functools import lru_cache
+import html
 from html import escape
 from types import SimpleNamespace
 
@@ -26,6 +27,7 @@ from markdown.util import AtomicString
 from .citations import CITATION_RE, in_text, parse_citation
 from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
 from .model import KnowledgeBase
+from .sanitize import Finding, check_element, check_html, plain_element
 from .scan import SPAN_ENTITY_RE, XREF_RE
 from .urls import relative_url
 
@@ -68,6 +70,9 @@ class RenderState:
     # (``restore_deferred``). Its search never parses what it would throw away.
     defer_unindexed: bool = False
     deferred: list[str] = field(default_factory=list)
+    # What the page's own HTML (its islands aside) holds that the sanitiser would remove (HtmlCheckProcessor);
+    # a new list for every page. The host reports it (htmlcheck.diagnostics).
+    unsafe: list[Finding] = field(default_factory=list)
 
     def href(self, target_page: str, anchor: str = "") -> str:
         if self.fragment:
@@ -127,7 +132,9 @@ class IslandPreprocessor(Preprocessor):
             if m["unindexed"] and self.state.defer_unindexed:
                 self.state.deferred.append(html)
                 html = f"<!--report:deferred {len(self.state.deferred) - 1}-->"
-            return f"\n\n{self.md.htmlStash.store(html)}\n\n"  # a block of its own
+            placeholder = self.md.htmlStash.store(html)
+            self.md.report_islands.add(len(self.md.htmlStash.rawHtmlBlocks) - 1)  # type: ignore[attr-defined]
+            return f"\n\n{placeholder}\n\n"  # a block of its own
 
         return ISLAND_RE.sub(stash, text).split("\n")
 
@@ -168,12 +175,12 @@ class CitationProcessor(InlineProcessor):
                 "href": self.state.href(BIBLIOGRAPHY_PAGE, f"ref-{item.key}"),
                 "aria-describedby": f"{self.state.local_id('cite', n)}-{i}",
             })
-            link.text = text
+            link.text = AtomicString(text)  # words, never Markup: BibTeX fields may hold < & "
             # The full reference is shown on hover and focus; search finds it on /references/, not here.
             tip = etree.SubElement(span, "span", {"class": "citation__tip", "role": "tooltip",
                                                   "id": f"{self.state.local_id('cite', n)}-{i}",
                                                   "data-search-exclude": ""})
-            tip.text = sources[item.key].reference_text
+            tip.text = AtomicString(sources[item.key].reference_text)
             last = tip
         last.tail = ")"
         return span, m.start(0), m.end(0)
@@ -496,6 +503,34 @@ class TermProcessor(Treeprocessor):
             parent.insert(index + i, node)
 
 
+class HtmlCheckProcessor(Treeprocessor):
+    """Reads the HTML the page's Markdown made, as a browser would: every element of the tree (attribute lists,
+    links and images included) and every piece of raw HTML, the generator's islands aside. What the sanitiser
+    would remove, or what loads from another host, goes to ``state.unsafe``. Runs after attr_list (8) and toc
+    (5), so that it sees every attribute they set."""
+
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        found = self._in_tree(root, skip=root, markdown=True)
+        islands = self.md.report_islands  # type: ignore[attr-defined]
+        for i, block in enumerate(self.md.htmlStash.rawHtmlBlocks):
+            if i not in islands:  # raw HTML, as text or (md_in_html) as elements
+                found += check_html(block) if isinstance(block, str) else self._in_tree(block, markdown=False)
+        self.state.unsafe = found
+
+    @staticmethod
+    def _in_tree(root, skip=None, *, markdown: bool) -> list[Finding]:
+        found: list[Finding] = []
+        for el in root.iter():
+            if el is not skip and isinstance(el.tag, str) and not plain_element(el.tag, el.attrib):
+                found += check_element(el.tag, {name: html.unescape(value or "") for name, value in el.attrib.items()},
+                                       dict(el.attrib), markdown=markdown)
+        return found
+
+
 class PageReferencesProcessor(Treeprocessor):
     """Ends every page that cites something with its own reference list."""
 
@@ -570,12 +605,14 @@ class ReportExtension(Extension):
         md.treeprocessors.register(QuoteProcessor(self.state, md), "report-quotes", 15)
         md.treeprocessors.register(TermProcessor(self.state, md), "report-terms", 14)
         md.treeprocessors.register(PageReferencesProcessor(self.state, md), "report-page-references", 12)
+        md.treeprocessors.register(HtmlCheckProcessor(self.state, md), "report-html-check", 3)
 
     def reset(self) -> None:
         self.md.report_citations = []  # type: ignore[attr-defined]
         self.md.report_xrefs = []  # type: ignore[attr-defined]
         self.md.report_inline_quotes = []  # type: ignore[attr-defined]
         self.md.report_terms_linked = set()  # type: ignore[attr-defined]
+        self.md.report_islands = set()  # type: ignore[attr-defined]  # indexes of the islands in htmlStash
 
 
 # Anything Python-Markdown could read as markup: escapes, code, emphasis, links and the report's own

@@ -15,6 +15,9 @@ Reproducible: dates come from ``SOURCE_DATE_EPOCH`` (UTC), fonts are the project
 laid out once can be reused while its inputs stay the same (:mod:`.pdfcache`, ``build_pdf(cache=…)``).
 WeasyPrint lays it out in :mod:`.pdfworker`, in this process or in a worker forked early.
 
+Every page's HTML goes through the sanitiser (:mod:`.sanitize`) before WeasyPrint sees it; what it would
+remove is an error, as on the site.
+
 Exceptions::
 
     BuildError    a page renders with a problem, or WeasyPrint warns (a missing anchor, a font that
@@ -41,14 +44,17 @@ from markdown.treeprocessors import Treeprocessor
 
 from . import pdfcache, pdfworker, release
 from .diagnostics import BuildError, Diagnostic
+from .htmlcheck import diagnostics as html_problems
 from .mdext import RenderState, ReportExtension
 from .model import KnowledgeBase
 from .pdfcache import PdfCache
 from .pdfworker import FONTS_DIR, WRITE_OPTIONS
 from .render import REQUIRED_EXTENSIONS, page_markdown
+from .sanitize import clean
 
-# The site's Python-Markdown extensions, less those that only style code blocks on the site.
-BASE_EXTENSIONS = tuple(dict.fromkeys(("toc", "attr_list", "md_in_html", "tables", "admonition",
+# The site's Python-Markdown extensions, less those that only style code blocks on the site (code is
+# still fenced as there: HTML shown in a code block stays text).
+BASE_EXTENSIONS = tuple(dict.fromkeys(("toc", "attr_list", "md_in_html", "tables", "admonition", "fenced_code",
                                        *REQUIRED_EXTENSIONS)))
 PAGE_REFERENCES_ID = "references-on-this-page"  # the per-page reference list that mdext appends
 ID_ATTRIBUTES = ("id",)
@@ -207,9 +213,10 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
         markdown = doc.body
     headings: list[Heading] = []
     md = Markdown(extensions=[*BASE_EXTENSIONS, ReportExtension(state), PdfExtension(state, headings)])
-    html = md.convert(markdown)
-    if state.problems:
-        raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in state.problems])
+    html = clean(md.convert(markdown))  # WeasyPrint sees only what a page may hold
+    if state.problems or state.unsafe:
+        raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in state.problems]
+                         + html_problems(kb, page, state.unsafe))
     kind = doc.kind if doc is not None else "generated"
     title = next((h.text for h in headings if h.level == 1), doc.title if doc else page)
     return RenderedPage(page, page_id(page), kind, title, html, headings)

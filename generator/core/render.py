@@ -41,7 +41,17 @@ def environment() -> jinja2.Environment:
     env.filters["slug"] = lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
     env.filters["capitalize_first"] = lambda v: v[:1].upper() + v[1:]
     env.filters["island"] = _island
+    env.filters["md_text"] = markdown_text
     return env
+
+
+_MARKDOWN_PUNCTUATION_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (a BibTeX field, say) to print in Markdown as the words it is: every character Python-Markdown
+    reads as markup is escaped with a backslash (the template's autoescaping does ``< & "``)."""
+    return _MARKDOWN_PUNCTUATION_RE.sub(r"\\\1", text)
 
 
 def _has_term(kb: KnowledgeBase, text: str) -> bool:
