@@ -120,9 +120,6 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     texts[page] = text
     doc, s = _split_and_scan(text, rel, diags, cache)
     fm = doc.front_matter
-    for line, what in s.raw_html_lines:
-        diags.error(rel, line, f"'{what}' is not allowed — scripts, event handlers and javascript: URLs "
-                    "would run in readers' browsers; the site never needs them. Remove it.", "markdown.unsafe-html")
     marker = GENERATOR_MARKER_RE.search(doc.body) if "report:" in doc.body else None
     if marker:  # an island's, or a deferred island's placeholder (mdext)
         at = doc.body_line + doc.body[:marker.start()].count("\n")

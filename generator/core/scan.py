@@ -104,32 +104,14 @@ class Scan:
     headings: tuple[Heading, ...]
     citations: tuple[ScannedCitation, ...]
     xrefs: tuple[ScannedXRef, ...]
-    raw_html_lines: tuple[tuple[int, str], ...]
     entities: tuple[ScannedEntity, ...] = ()
     quotes: tuple[ScannedQuote, ...] = ()
     text_lines: tuple[tuple[int, str], ...] = field(default=(), repr=False)  # prose lines, code removed
     links: tuple[tuple[int, str], ...] = ()  # (line, target) of every inline Markdown link
 
 
-# Script elements, on…= handlers inside a tag, and javascript: URLs; prose like "n = 12" is fine.
-UNSAFE_HTML_RE = re.compile(r"<\s*script\b|<[a-z][^>]*?\son[a-z]+\s*=|javascript:", re.I)
-# The same search in two parts that the regular-expression engine starts only at a "<" or a ":" instead of
-# trying every position of a line (a case-insensitive "j" gives it no character to look for).
-_UNSAFE_TAG_RE = re.compile(r"<\s*script\b|<[a-z][^>]*?\son[a-z]+\s*=", re.I)
-_JAVASCRIPT_RE = re.compile(r":(?<=javascript:)", re.I)  # found by its colon; every letter matches one character
-
-
-def unsafe_html(text: str) -> str | None:
-    """The text of ``UNSAFE_HTML_RE.search(text)``, the leftmost unsafe construct, or None."""
-    tag = _UNSAFE_TAG_RE.search(text) if "<" in text else None
-    js = _JAVASCRIPT_RE.search(text) if ":" in text else None
-    if js is not None and (tag is None or js.start() - 10 < tag.start()):  # "javascript" is 10 characters
-        return text[js.start() - 10:js.end()]
-    return tag.group(0) if tag is not None else None
-
-
 def scan(body: str, first_line: int) -> Scan:
-    headings, citations, xrefs, unsafe, entities, quotes, prose, links = [], [], [], [], [], [], [], []
+    headings, citations, xrefs, entities, quotes, prose, links = [], [], [], [], [], [], []
     fence: str | None = None
     section: Heading | None = None
     used_anchors: dict[str, int] = {}
@@ -149,9 +131,6 @@ def scan(body: str, first_line: int) -> Scan:
         text = CODE_SPAN_RE.sub(lambda s: " " * len(s.group(0)), raw) if "`" in raw else raw
         prose.append((line, text))
         # Cheap tests first: most lines of prose have no markup that any of the patterns below look for.
-        unsafe_hit = unsafe_html(text)
-        if unsafe_hit is not None:
-            unsafe.append((line, unsafe_hit.strip()))
         h = HEADING_RE.match(text) if text.startswith("#") else None
         if h:
             title = ATTR_RE.sub("", h.group(2))
@@ -196,7 +175,7 @@ def scan(body: str, first_line: int) -> Scan:
             block = _block_text(lines, offset, raw[:b.start()].rstrip())
             entities.append(ScannedEntity(b["body"].strip(), block, line, False, section,
                                           bool(LIST_ITEM_RE.match(raw))))
-    return Scan(tuple(headings), tuple(citations), tuple(xrefs), tuple(unsafe), tuple(entities),
+    return Scan(tuple(headings), tuple(citations), tuple(xrefs), tuple(entities),
                 tuple(quotes), tuple(prose), tuple(links))
 
 
