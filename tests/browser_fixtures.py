@@ -7,28 +7,16 @@ started once.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import pytest
 
-from browserkit import AXE_JS, new_page
+from browserkit import AXE_JS, new_page, serve
 from conftest import chromium_or_skip
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="session")
 def base_url(built_site):
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ it names in the source (the line that holds ``onclick=``, say); failing that, th
 
 from __future__ import annotations
 
+import itertools
+
 from markdown import Markdown
 
 from .diagnostics import Diagnostic
@@ -24,27 +26,29 @@ CHECK_EXTENSIONS = (*REQUIRED_EXTENSIONS, "tables", "admonition", "pymdownx.supe
 
 def diagnostics(kb: KnowledgeBase, page: str, findings: list[Finding],
                 texts: dict[str, str] | None = None) -> list[Diagnostic]:
-    """Each finding on ``page`` as a Diagnostic at the first line that holds it: in the page's own body first,
-    then in the other bodies of the report (a generated page shows words from several), then in front matter.
+    """Each finding on ``page`` as a Diagnostic at the first line that holds what it names (its most telling
+    needle first): in the page's own file first (its body, then its front matter), then in the other files
+    of the report (a generated page shows words from several).
     ``texts``: page -> its file's whole text, for the front matter (otherwise only bodies are searched). The
     same finding again is looked for after the line of the one before."""
     own = kb.documents.get(page)
-    docs = ([own] if own else []) + [d for d in kb.documents.values() if d is not own]
-    sources = [(d.file, d.body, d.body_line) for d in docs]
-    if texts is not None:
-        sources += [(d.file, _front_matter(texts[d.page], d.body_line), 1) for d in docs if d.page in texts]
+    others = [d for d in kb.documents.values() if d is not own]
+    sources = []
+    for docs in ([own] if own else [], others):
+        sources += [(d.file, d.body, d.body_line) for d in docs]
+        if texts is not None:
+            sources += [(d.file, _front_matter(texts[d.page], d.body_line), 1) for d in docs if d.page in texts]
     fallback = own.file if own else page
     out = []
     searched_to: dict[tuple[Finding, int], int] = {}
     for finding in findings:
-        where, line = fallback, None
-        for n, (path, text, first) in enumerate(sources):
-            found = locate(finding.needles, text, searched_to.get((finding, n), 0))
-            if found is not None:
-                where, line = path, first + found[0]
+        out.append(Diagnostic(fallback, None, finding.message, finding.code))
+        for needle, (n, (path, text, first)) in itertools.product(finding.needles, enumerate(sources)):
+            found = locate((needle,), text, searched_to.get((finding, n), 0))
+            if found is not None:  # the most telling needle anywhere before a vaguer one
+                out[-1] = Diagnostic(path, first + found[0], finding.message, finding.code)
                 searched_to[finding, n] = found[1]
                 break
-        out.append(Diagnostic(where, line, finding.message, finding.code))
     return out
 
 

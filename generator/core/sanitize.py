@@ -263,8 +263,8 @@ def locate(needles: tuple[str, ...], text: str, start: int = 0) -> tuple[int, in
 _RAW_HTML_RE = re.compile(r"<[A-Za-z!?/]|!\[|^\s*(?:`{3,}|~{3,})[^\n]*=", re.M)
 _LINK_TARGET_RE = re.compile(r"\]\(\s*<?([^\s)>]*)|^\s{0,3}\[[^\]\n]+\]:\s*<?(\S*)", re.M)
 _SAFE_TARGET_RE = re.compile(r"(?:https?://|mailto:)[^\s&\\]*|[^\s:&\\]*(?:[/?#][^\s&\\]*)?")
-# An attribute list: like Python-Markdown's, from a '{' to the last '}' of its line.
-_ATTR_LIST_RE = re.compile(r"\{([^\n]*)\}")
+# An attribute list as attr_list reads one: from a '{' to the first '}' outside quotes, on one line.
+_ATTR_LIST_RE = re.compile(r"\{((?:\"[^\"\n]*\"|'[^'\n]*'|[^}\n])*)\}")
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'")
 # The fields of an entity's declaration ({#example:slug level=… services="…"}), which the report reads.
 DECLARATION_FIELDS = frozenset({"level", "services", "areas", "vignettes"})
