@@ -260,7 +260,8 @@ def locate(needles: tuple[str, ...], text: str, start: int = 0) -> tuple[int, in
 
 # What Python-Markdown turns into HTML beyond its own plain elements: raw HTML, images, attribute lists,
 # a fence's options, and links, whose targets are checked below.
-_RAW_HTML_RE = re.compile(r"<[A-Za-z!?/]|!\[|^\s*(?:`{3,}|~{3,})[^\n]*=", re.M)
+_TAG_RE = re.compile(r"<[A-Za-z!?/]")
+_FENCE_OPTIONS_RE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[^\n]*=", re.M)
 _LINK_TARGET_RE = re.compile(r"\]\(\s*<?([^\s)>]*)|^\s{0,3}\[[^\]\n]+\]:\s*<?(\S*)", re.M)
 _SAFE_TARGET_RE = re.compile(r"(?:https?://|mailto:)[^\s&\\]*|[^\s:&\\]*(?:[/?#][^\s&\\]*)?")
 # An attribute list as attr_list reads one: from a '{' to the first '}' outside quotes, on one line.
@@ -274,7 +275,10 @@ def may_hold_html(markdown: str) -> bool:
     """Whether Python-Markdown could make of ``markdown`` anything :func:`check_element` finds. False only
     when it has no raw HTML, image, fence options or attribute list other than ids, classes and the report's
     declarations, and every link target is http(s), mailto or a path within the site."""
-    if _RAW_HTML_RE.search(markdown):
+    # Substring tests first, each a fast scan in C: most pages hold none of these.
+    if "<" in markdown and _TAG_RE.search(markdown) or "![" in markdown:
+        return True
+    if ("```" in markdown or "~~~" in markdown) and _FENCE_OPTIONS_RE.search(markdown):
         return True
     if "](" in markdown or "]:" in markdown:
         for m in _LINK_TARGET_RE.finditer(markdown):
@@ -293,21 +297,27 @@ def may_hold_html(markdown: str) -> bool:
 
 # --------------------------------------------------------------------------- Content-Security-Policy
 
-_INLINE_SCRIPT_RE = re.compile(r"<script(?P<attrs>(?:\s[^>]*)?)>(?P<body>.*?)</script>", re.S | re.I)
+_TYPE_RE = re.compile(r"\btype\s*=\s*[\"']?([^\"'\s>]*)", re.I)
 
 
 def inline_script_hashes(page: str) -> list[str]:
     """``'sha256-…'`` for each inline script of ``page`` that a browser runs (not ``src=``, not a data block
-    such as ``type="application/json"``), in order, without repeats."""
-    hashes = []
-    for m in _INLINE_SCRIPT_RE.finditer(page):
-        attrs = m["attrs"].lower()
-        kind = re.search(r"\btype\s*=\s*[\"']?([^\"'\s>]*)", attrs)
-        if re.search(r"\bsrc\s*=", attrs) or kind and kind[1] not in ("", "text/javascript", "module"):
-            continue
-        digest = base64.b64encode(hashlib.sha256(m["body"].encode("utf-8")).digest()).decode("ascii")
-        if f"'sha256-{digest}'" not in hashes:
-            hashes.append(f"'sha256-{digest}'")
+    such as ``type="application/json"``), in order, without repeats. ``page`` is the theme's HTML, whose tags
+    are lower case (the content's scripts are gone: the sanitiser removed them)."""
+    hashes: list[str] = []
+    at = page.find("<script")
+    while at >= 0:
+        opened = page.find(">", at) + 1
+        closed = page.find("</script>", opened)
+        if opened == 0 or closed < 0:
+            break
+        attrs = page[at + len("<script"):opened - 1]
+        kind = _TYPE_RE.search(attrs)
+        if "src=" not in attrs and (kind is None or kind[1].lower() in ("", "text/javascript", "module")):
+            digest = base64.b64encode(hashlib.sha256(page[opened:closed].encode("utf-8")).digest()).decode("ascii")
+            if f"'sha256-{digest}'" not in hashes:
+                hashes.append(f"'sha256-{digest}'")
+        at = page.find("<script", closed)
     return hashes
 
 
@@ -328,7 +338,7 @@ def with_content_security_policy(page: str) -> str:
     script does not cover it."""
     marker = f'content="{CSP_PLACEHOLDER}"'
     at = page.find(marker)
-    first_script = page.lower().find("<script")
+    first_script = page.find("<script")
     if at < 0 or 0 <= first_script < at:
         raise ValueError("the page has no Content-Security-Policy placeholder before its first script")
     return page.replace(marker, f'content="{content_security_policy(page)}"', 1)  # nothing in it to escape
