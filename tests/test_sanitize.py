@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import markdown
 import pytest
 
-from conftest import REPO
+from conftest import MINI_BIB, REPO, write_project
 from generator.core import load_project
 from generator.core.htmlcheck import CHECK_EXTENSIONS
 from generator.core.mdext import RenderState, ReportExtension
@@ -79,6 +79,30 @@ def test_every_page_of_the_report_keeps_every_element_and_attribute_and_has_noth
         html = md.convert(page_markdown(kb, page))
         assert elements(clean(html)) == elements(html), page
         assert state.unsafe == [], page
+
+
+EVIL_ENTRY = """
+@techreport{evil2020,
+  title = {<img src=x onerror=alert(1)> [a link](javascript:alert(2)) *stars*},
+  institution = {<b>Org</b> [c](javascript:alert(3))},
+  year = {2020}
+}
+"""
+
+
+def test_bibtex_fields_are_text_in_citations_and_the_references(tmp_path):
+    root = write_project(tmp_path, {"content/index.md": "# Home\n\nSee [Vignette I][vignette:road-safety], "
+                                    "[@huxham2005] and [see @evil2020, p. 2].\n",
+                                    "references/references.bib": MINI_BIB + EVIL_ENTRY})
+    kb, diags = load_project(root)
+    assert diags.items == []
+    for page in ("index.md", "references.md"):
+        state = RenderState(kb, page)
+        html = markdown.Markdown(extensions=[*CHECK_EXTENSIONS, ReportExtension(state)]).convert(
+            page_markdown(kb, page))
+        assert state.unsafe == [], page
+        assert "&lt;img src=x onerror=alert(1)&gt; [a link](javascript:alert(2)) *stars*" in html, page
+        assert "<img" not in html and "javascript:" not in html.replace("](javascript:", ""), page
 
 
 UNSAFE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "jav&#x61;script:alert(1)", "&#106;avascript:x",

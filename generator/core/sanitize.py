@@ -129,12 +129,14 @@ class Finding:
     needles: tuple[str, ...]  # what to look for in the source, best first, to find its line
 
 
+_CONTROL_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
 def url_scheme(url: str) -> str | None:
     """The scheme a browser reads in ``url`` (an attribute's value, entities decoded), lower case; None for a
     relative URL. Browsers drop leading and trailing spaces and control characters and every tab and line
     break, so ``" java\\tscript:"`` is ``javascript``."""
-    url = re.sub(r"[\t\n\r]", "", url.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-                                              "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "))
+    url = re.sub(r"[\t\n\r]", "", url.strip(_CONTROL_AND_SPACE))
     m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
     return m[1].lower() if m else None
 
@@ -180,8 +182,8 @@ def check_element(tag: str, attrs: dict[str, str], raw: dict[str, str] | None = 
         elif name not in GLOBAL_ATTRIBUTES and name not in ATTRIBUTES.get(tag, ()) and \
                 value not in ATTRIBUTE_VALUES.get(tag, {}).get(name, ()):
             if name == "style":
-                why = "styles can hide or fake parts of the page and load files from other hosts"
-                found.append(Finding(UNSAFE, f"'style=' on <{tag}> is not allowed — {why}. Remove it.", needles))
+                found.append(Finding(UNSAFE, f"'style=' on <{tag}> is not allowed — {_WHY_TAG['style']}. Remove it.",
+                                     needles))
             else:
                 found.append(Finding(NOT_ALLOWED, f"'{name}=' on <{tag}> is not among the attributes a page may "
                                      "use, so the site would remove it. Remove it.", needles))
