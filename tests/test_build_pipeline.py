@@ -560,6 +560,7 @@ def test_a_change_to_what_the_pdf_is_made_from_lays_it_out_again(project, tmp_pa
     fonts = tmp_path / "fonts"  # a copy of the vendored fonts, at the same path for both builds
     shutil.copytree(pdf.FONTS_DIR, fonts)
     monkeypatch.setattr(pdf, "FONTS_DIR", fonts)
+    monkeypatch.setattr(pdfworker, "FONTS_DIR", fonts)  # the only folder the PDF may load files from
     make_pdf(project, tmp_path / "first.pdf", capsys)
     [before] = cache_entries(project)
     change(project, monkeypatch)
