@@ -81,6 +81,7 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         return 1
     stage = Staging(site_dir)
     failed = f"build failed; {stage.site_dir} was left as it was."
+    said: list[str] = []  # what the PDF says of itself, once the site it is part of is in place
     try:
         with stage, tempfile.TemporaryDirectory(prefix=f"{NEW_PREFIX}{os.getpid()}-pdf-",
                                                 dir=stage.site_dir.parent) as pdf_dir:
@@ -88,8 +89,8 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
             try:
                 with SiteBuild(root, stage.path, pdf) as site:
                     with site.laying_out():
-                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache,
-                                        layout=layout.write_pdf, shown=stage.site_dir / "downloads" / PDF_NAME)
+                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache, layout=layout.write_pdf,
+                                        shown=stage.site_dir / "downloads" / PDF_NAME, say=said.append)
                     if made != 0:
                         site.stop()  # before saying so: it may be logging still
                         print(failed, file=sys.stderr)
@@ -114,7 +115,7 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         kept = "the new site is in place" if stage.published else f"{stage.site_dir} was left as it was"
         print(f"interrupted ({signal.Signals(signum).name}); {kept}.", file=sys.stderr)
         return 128 + signum
-    print(f"site written to {stage.site_dir}")
+    print(*said, f"site written to {stage.site_dir}", sep="\n")
     return 0
 
 
@@ -152,13 +153,14 @@ def pdf_pages(root: Path, kb) -> list[str]:
 
 def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: int | None = None,
              use_cache: bool = True, layout: Callable[[str, Path], int] | None = None,
-             shown: Path | None = None) -> int:
+             shown: Path | None = None, say: Callable[[str], object] = print) -> int:
     """Build the PDF to ``out`` (written whole or not at all) from ``kb`` (default: load the project).
 
     An unchanged PDF is copied from ``<root>/.cache/pdf/``; ``use_cache=False`` or ``REPORT_NO_CACHE=1``
     lays it out afresh (and keeps the result there for next time). ``layout``: what lays it out (see
     ``build_pdf``). ``shown``: where the reader will find it, when ``out`` is a temporary place
-    (``report build`` writes it into the new site).
+    (``report build`` writes it into the new site). ``say``: what tells where the PDF was written
+    (``report build`` prints it only once the new site is in place).
     """
     if kb is None:
         try:
@@ -186,10 +188,10 @@ def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: i
         return 1
     path = shown or result.path
     if result.reused is not None:
-        print(f"PDF reused from {_shown(result.reused, root)} (nothing it is made from has changed): "
-              f"written to {path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
+        say(f"PDF reused from {_shown(result.reused, root)} (nothing it is made from has changed): "
+            f"written to {path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
     else:
-        print(f"PDF written to {path} ({result.pages} pages, {human_size(result.bytes)}) in {result.seconds:.1f} s")
+        say(f"PDF written to {path} ({result.pages} pages, {human_size(result.bytes)}) in {result.seconds:.1f} s")
     return 0
 
 

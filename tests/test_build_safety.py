@@ -27,6 +27,7 @@ import errno, os, time
 from pathlib import Path
 
 import mkdocs.utils
+from mkdocs.plugins import event_priority
 
 FAULT = os.environ.get("REPORT_FAULT", "")
 
@@ -45,6 +46,12 @@ def on_page_markdown(markdown, page, config, files):
         Path(os.environ["REPORT_FAULT_MARKER"]).write_text(str(os.getpid()))
         time.sleep(60)
     return markdown
+
+
+@event_priority(-100)  # after the report's plugin has put the finished PDF into the site
+def on_post_build(config):
+    if FAULT == "after-pdf":
+        raise RuntimeError("injected failure once the PDF is written")
 '''
 
 
@@ -77,6 +84,7 @@ def start_build(root: Path, fault: str, **popen) -> subprocess.Popen:
 @pytest.mark.parametrize("fault, says", [
     ("exception", "RuntimeError: injected failure in a Markdown extension"),
     ("enospc", "No space left on device"),
+    ("after-pdf", "RuntimeError: injected failure once the PDF is written"),
 ])
 def test_a_failure_inside_mkdocs_keeps_the_previous_site(project, fault, says):
     before = tree(project / "site")
@@ -84,6 +92,7 @@ def test_a_failure_inside_mkdocs_keeps_the_previous_site(project, fault, says):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1
     assert says in err
+    assert "PDF written" not in out and "PDF reused" not in out  # it is not: the site it belongs to failed
     assert err.rstrip().endswith(f"build failed; {project / 'site'} was left as it was.")
     assert tree(project / "site") == before
     assert leftovers(project) == []
