@@ -197,3 +197,62 @@ def test_cleanup_is_not_fooled_by_a_lookalike_name(tmp_path):
     assert sitedir.remove_stale(tmp_path) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site-new-notapid", ".site-newest"]
 
+
+
+# --- Symbolic links out of the project -----------------------------------------------------------------
+
+def link_out_of_the_project(root: Path, outside: Path) -> list[str]:
+    """Symbolic links in every source folder to files and a folder outside the project; what they are called."""
+    (outside / "notes").mkdir()
+    (outside / "notes" / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (outside / "secret.bib").write_text("@misc{leak, title = {" + SECRET + "}}\n", encoding="utf-8")
+    links = {"content/secret.txt": outside / "notes" / "secret.txt", "content/notes": outside / "notes",
+             "vignettes/environment.md": Path("/proc/self/environ"), "references/leak.bib": outside / "secret.bib"}
+    for rel, target in links.items():
+        (root / rel).symlink_to(target)
+    return sorted(links)
+
+
+SECRET = "s3cr3t-beside-the-project"
+
+
+@pytest.fixture
+def elsewhere(tmp_path_factory) -> Path:
+    """A folder outside the project."""
+    return tmp_path_factory.mktemp("elsewhere")
+
+
+def test_a_symbolic_link_out_of_the_project_is_refused_and_nothing_it_points_to_is_read(project, elsewhere):
+    before = tree(project / "site")
+    (project / "shared").mkdir()
+    (project / "shared" / "data.txt").write_text("inside the project", encoding="utf-8")
+    (project / "content" / "data.txt").symlink_to(Path("..", "shared", "data.txt"))  # inside: fine
+    links = link_out_of_the_project(project, elsewhere)
+    result = run_cli("build", cwd=project)
+    assert result.returncode == 1
+    for rel in links:
+        assert f"{rel}: is a symbolic link to '" in result.stderr
+    assert result.stderr.count("[file.outside-project]") == len(links)  # not the link inside the project
+    assert SECRET not in result.stdout + result.stderr
+    assert tree(project / "site") == before
+
+    for rel in links:
+        (project / rel).unlink()
+    assert run_cli("build", cwd=project).returncode == 0, "the link inside the project is published"
+    assert (project / "site" / "data.txt").read_text(encoding="utf-8") == "inside the project"
+
+
+def test_a_preview_with_a_link_out_of_the_project_does_not_publish_what_it_points_to(tmp_path, elsewhere):
+    """``mkdocs serve`` goes on building while the sources have problems: the linked files are left out."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = write_mkdocs_site(tmp_path / "project")
+    link_out_of_the_project(root, elsewhere)
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(tmp_path / "preview"), strict=False)
+    config.plugins.on_startup(command="serve", dirty=False)
+    build(config)
+    preview = tree(tmp_path / "preview")
+    assert "index.html" in preview
+    assert not any(name.startswith(("secret", "notes", "environment")) for name in preview)
+    assert not any(SECRET.encode() in data for data in preview.values())
