@@ -17,8 +17,9 @@ WeasyPrint lays it out in :mod:`.pdfworker`, in this process or in a worker fork
 
 Exceptions::
 
-    BuildError    a page renders with a problem, or WeasyPrint warns (a missing anchor, a font that
-                  cannot be loaded): the PDF is strict like the site, and nothing is written
+    BuildError    a page renders with a problem, names what the PDF must not load, attach or link to
+                  (:mod:`.pdfpolicy`; at the page's line), or WeasyPrint warns (a missing anchor, a
+                  font that cannot be loaded): the PDF is strict like the site, and nothing is written
 """
 
 from __future__ import annotations
