@@ -263,7 +263,10 @@ def test_a_preview_with_a_link_out_of_the_project_does_not_publish_what_it_point
     link_out_of_the_project(root, elsewhere)
     config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(tmp_path / "preview"), strict=False)
     config.plugins.on_startup(command="serve", dirty=False)
-    build(config)
+    try:
+        build(config)
+    finally:  # MkDocs keeps the plugin's instance for the next configuration this process loads
+        config.plugins.on_startup(command="build", dirty=False)
     preview = tree(tmp_path / "preview")
     assert "index.html" in preview
     assert not any(name.startswith(("secret", "notes", "environment")) for name in preview)
@@ -384,7 +387,7 @@ def test_a_second_build_of_the_same_site_waits_for_the_first_and_publishes_the_n
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert b"Newer text." in tree(project / "site")["index.html"]  # not replaced by the older build
-    assert leftovers(project) == []
+    assert leftovers(project) == [] and not (project / ".site.lock").exists()
 
 
 def test_a_build_waiting_for_one_that_is_killed_goes_on(project):
@@ -397,4 +400,4 @@ def test_a_build_waiting_for_one_that_is_killed_goes_on(project):
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert out.rstrip().endswith(f"site written to {project / 'site'}")
-    assert leftovers(project) == []  # the killed build's staging folder too
+    assert leftovers(project) == [] and not (project / ".site.lock").exists()  # the killed build's too

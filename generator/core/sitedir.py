@@ -68,29 +68,49 @@ def overlap(root: Path, out: Path, folders: Iterable[str]) -> str | None:
 
 @contextlib.contextmanager
 def locked(site_dir: Path, say: Callable[[str], object]) -> Iterator[None]:
-    """Hold the lock of ``site_dir`` (``.<name>.lock`` beside it) for the block: a second build of the same
-    folder waits for the first to finish, saying so, then builds from the sources as they are by then, so
-    that an older build never replaces a newer one; ``say`` tells the waiting. The system releases the lock
-    when its process ends, however it ends."""
+    """Hold the lock of ``site_dir`` (``.<name>.lock`` beside it, removed when the block ends) for the block:
+    a second build of the same folder waits for the first to finish, saying so, then builds from the sources
+    as they are by then, so that an older build never replaces a newer one; ``say`` tells the waiting. The
+    system releases the lock when its process ends, however it ends."""
     if fcntl is None:
         yield
         return
     site_dir = Path(site_dir).resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(site_dir.parent / f".{site_dir.name}.lock", "a+", encoding="ascii") as lock:
+    path = site_dir.parent / f".{site_dir.name}.lock"
+    while True:
+        lock = open(path, "a+", encoding="ascii")
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip()
+                say(f"waiting for another build of {site_dir} to finish"
+                    f"{f' (pid {holder})' if holder.isdigit() else ''}; Ctrl-C stops waiting.")
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if _same_file(path, lock):
+                break
+        except BaseException:
+            lock.close()
+            raise
+        lock.close()  # the holder removed the file as it finished: lock the one there now
+    with lock:  # closing it releases the lock
+        try:
             lock.seek(0)
-            holder = lock.read().strip()
-            say(f"waiting for another build of {site_dir} to finish"
-                f"{f' (pid {holder})' if holder.isdigit() else ''}; Ctrl-C stops waiting.")
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
-        yield  # closing the file releases the lock
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+            yield
+        finally:
+            path.unlink(missing_ok=True)  # while still held: whoever waits on it locks a new file
+
+
+def _same_file(path: Path, file) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(file.fileno()).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def unremovable(folder: Path) -> Path | None:
