@@ -20,7 +20,8 @@ from .core.pdf import build_pdf
 from .core.pdfworker import LayoutWorker
 from .core.release import human_size
 from .core.render import generated_page_paths
-from .core.sitedir import NEW_PREFIX, Staging
+from .core.project import Layout
+from .core.sitedir import NEW_PREFIX, Staging, locked, overlap
 from .entry import PDF_NAME, pdf_cache, will_lay_out
 from .sitebuild import SiteBuild, SiteFailed
 
@@ -33,6 +34,8 @@ PDF_CHAPTERS = frozenset({
     "practices-of-prevention.md", "conclusions.md", "references.md",
 })
 PDF_DETAILS_PAGE = "about.md"
+# What no output may be, contain or lie inside: it would delete (or write among) the project's sources.
+SOURCE_FOLDERS = (Layout.content, Layout.vignettes, Layout.references, "generator", "tests", ".git")
 
 
 def check(root: Path) -> int:
@@ -67,12 +70,52 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutW
     if layout is None:
         with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
             return build(root, site_dir, use_cache=use_cache, layout=worker)
+    refused = _refused_output(root, site_dir, "--site-dir")
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     try:
         epoch = release.source_date_epoch()
     except ValueError as exc:
         print(f"error: {exc}.", file=sys.stderr)
         return 2
-    return _build(root, site_dir, epoch=epoch, use_cache=use_cache, layout=layout)
+    try:
+        with locked(site_dir, say=_say_waiting):  # from before the sources are read until the site is in place
+            return _build(root, site_dir, epoch=epoch, use_cache=use_cache, layout=layout)
+    except OSError as exc:  # the lock beside the site cannot be made
+        print(f"build failed: {exc}; {site_dir} was left as it was.", file=sys.stderr)
+        return 1
+
+
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _refused_output(root: Path, path: Path, option: str) -> str | None:
+    """``error: <option> <path>: …`` when writing ``path`` (a site folder, or the PDF) would destroy the project's
+    sources or another file, or None."""
+    why = overlap(root, path, SOURCE_FOLDERS)
+    outside = ", ".join(f"{name}/" for name in SOURCE_FOLDERS)
+    if why is not None and option == "--site-dir":
+        return (f"error: {option} {path}: {why} — it would delete the sources. Use a folder outside {outside} "
+                "and the project itself, such as site/ (the default) or public/.")
+    if why is not None:
+        return (f"error: {option} {path}: {why} — the PDF would be written over or among the sources. Write it "
+                f"outside {outside} and the project's folder itself, or leave out --out (site/downloads/).")
+    if option == "--site-dir" and path.exists() and not path.is_dir():
+        return f"error: {option} {path}: is a file, not a folder — the site would replace it. Give a folder."
+    if option == "--out" and path.is_file() and not _is_pdf(path):
+        return (f"error: {option} {path}: is a file that is not a PDF — writing the PDF there would destroy it. "
+                "Give a new file name, or a PDF to replace.")
+    return None
+
+
+def _is_pdf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(5) == b"%PDF-"
+    except OSError:
+        return False
 
 
 def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, layout: LayoutWorker) -> int:
@@ -81,6 +124,7 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         return 1
     stage = Staging(site_dir)
     failed = f"build failed; {stage.site_dir} was left as it was."
+    said: list[str] = []  # what the PDF says of itself, once the site it is part of is in place
     try:
         with stage, tempfile.TemporaryDirectory(prefix=f"{NEW_PREFIX}{os.getpid()}-pdf-",
                                                 dir=stage.site_dir.parent) as pdf_dir:
@@ -88,8 +132,8 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
             try:
                 with SiteBuild(root, stage.path, pdf) as site:
                     with site.laying_out():
-                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache,
-                                        layout=layout.write_pdf, shown=stage.site_dir / "downloads" / PDF_NAME)
+                        made = make_pdf(root, pdf, kb=kb, epoch=epoch, use_cache=use_cache, layout=layout.write_pdf,
+                                        shown=stage.site_dir / "downloads" / PDF_NAME, say=said.append)
                     if made != 0:
                         site.stop()  # before saying so: it may be logging still
                         print(failed, file=sys.stderr)
@@ -114,7 +158,7 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         kept = "the new site is in place" if stage.published else f"{stage.site_dir} was left as it was"
         print(f"interrupted ({signal.Signals(signum).name}); {kept}.", file=sys.stderr)
         return 128 + signum
-    print(f"site written to {stage.site_dir}")
+    print(*said, f"site written to {stage.site_dir}", sep="\n")
     return 0
 
 
@@ -152,13 +196,14 @@ def pdf_pages(root: Path, kb) -> list[str]:
 
 def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: int | None = None,
              use_cache: bool = True, layout: Callable[[str, Path], int] | None = None,
-             shown: Path | None = None) -> int:
+             shown: Path | None = None, say: Callable[[str], object] = print) -> int:
     """Build the PDF to ``out`` (written whole or not at all) from ``kb`` (default: load the project).
 
     An unchanged PDF is copied from ``<root>/.cache/pdf/``; ``use_cache=False`` or ``REPORT_NO_CACHE=1``
     lays it out afresh (and keeps the result there for next time). ``layout``: what lays it out (see
     ``build_pdf``). ``shown``: where the reader will find it, when ``out`` is a temporary place
-    (``report build`` writes it into the new site).
+    (``report build`` writes it into the new site). ``say``: what tells where the PDF was written
+    (``report build`` prints it only once the new site is in place).
     """
     if kb is None:
         try:
@@ -186,10 +231,10 @@ def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: i
         return 1
     path = shown or result.path
     if result.reused is not None:
-        print(f"PDF reused from {_shown(result.reused, root)} (nothing it is made from has changed): "
-              f"written to {path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
+        say(f"PDF reused from {_shown(result.reused, root)} (nothing it is made from has changed): "
+            f"written to {path} ({human_size(result.bytes)}) in {result.seconds:.1f} s")
     else:
-        print(f"PDF written to {path} ({result.pages} pages, {human_size(result.bytes)}) in {result.seconds:.1f} s")
+        say(f"PDF written to {path} ({result.pages} pages, {human_size(result.bytes)}) in {result.seconds:.1f} s")
     return 0
 
 
@@ -203,11 +248,21 @@ def _shown(path: Path, root: Path) -> str:
 def pdf_command(root: Path, out: Path | None, *, use_cache: bool) -> int:
     """``report pdf``: to ``out``, or into ``site/downloads/`` (whose checksums are then brought up to date)."""
     if out is not None:
+        refused = _refused_output(root, out, "--out")
+        if refused:
+            print(refused, file=sys.stderr)
+            return 2
         return make_pdf(root, out.resolve(), use_cache=use_cache)
     site = root / "site"
-    code = make_pdf(root, site / "downloads" / PDF_NAME, use_cache=use_cache)
-    if code == 0 and (site / release.CHECKSUMS).is_file():
-        release.write_checksums(site)  # the new PDF in site/ stays verifiable
+    try:
+        with locked(site, say=_say_waiting):  # not while a build replaces site/
+            code = make_pdf(root, site / "downloads" / PDF_NAME, use_cache=use_cache)
+            if code == 0 and (site / release.CHECKSUMS).is_file():
+                release.write_checksums(site)  # the new PDF in site/ stays verifiable
+    except OSError as exc:
+        print(f"error: {exc.filename or site}: {exc.strerror or exc} — the PDF cannot be written into {site}.",
+              file=sys.stderr)
+        return 1
     return code
 
 

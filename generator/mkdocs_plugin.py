@@ -25,7 +25,7 @@ from .core import BuildError, collector, load_project, release
 from .core.diagnostics import problems_html
 from .core.htmlcheck import diagnostics as html_problems
 from .core.sanitize import clean, with_content_security_policy
-from .core.loader import Layout
+from .core.loader import Layout, stays_inside
 from .core.mdext import RenderState, ReportExtension, restore_deferred
 from .core.render import REQUIRED_EXTENSIONS, entity_pages, environment, generated_page_paths, page_markdown
 
@@ -185,6 +185,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         self._end_build()
 
     def on_files(self, files: Files, config):
+        for file in [f for f in files if f.abs_src_path and Path(f.abs_src_path).is_relative_to(config.docs_dir)
+                     and not stays_inside(self.root, Path(f.abs_src_path))]:
+            files.remove(file)  # behind a symbolic link out of the project (the loader reports it): never published
         for page, doc in self.kb.documents.items():
             if doc.file.startswith(self.layout.vignettes + "/"):
                 files.append(File.generated(config, page, abs_src_path=str(self.root / doc.file)))

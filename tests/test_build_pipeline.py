@@ -258,7 +258,7 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
         os.kill(int(worker.read_text()), 0)
 
 
-def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, capfd):
+def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, layouts, capfd):
     site = built / "site"
     before = tree(site)
     # A picture that is not there: the check leaves it to MkDocs, whose strict build fails at its end.
@@ -266,7 +266,8 @@ def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, capfd):
     capfd.readouterr()
     assert cli.build(built, site) == 1
     out, err = capfd.readouterr()
-    assert "PDF reused from .cache/pdf/" in out  # about.md is not in the PDF: nothing it is made from changed
+    assert len(layouts) == 0  # reused: about.md is not in the PDF, so nothing it is made from changed
+    assert "PDF reused" not in out and "PDF written" not in out  # it is not in a site: that failed
     assert "contains a link 'img/missing.png', but the target is not found" in err
     assert "Aborted with 1 warnings in strict mode!" in out + err
     assert err.rstrip().endswith(f"build failed; {site} was left as it was.")
@@ -560,6 +561,7 @@ def test_a_change_to_what_the_pdf_is_made_from_lays_it_out_again(project, tmp_pa
     fonts = tmp_path / "fonts"  # a copy of the vendored fonts, at the same path for both builds
     shutil.copytree(pdf.FONTS_DIR, fonts)
     monkeypatch.setattr(pdf, "FONTS_DIR", fonts)
+    monkeypatch.setattr(pdfworker, "FONTS_DIR", fonts)  # the only folder the PDF may load files from
     make_pdf(project, tmp_path / "first.pdf", capsys)
     [before] = cache_entries(project)
     change(project, monkeypatch)

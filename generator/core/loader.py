@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import citations as cit
 from . import collector
@@ -42,6 +43,8 @@ def load_project(root: Path | str, layout: Layout = Layout(), *,
 def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[KnowledgeBase, Diagnostics]:
     diags = Diagnostics()
     kb = KnowledgeBase()
+    if _report_links_outside(root, layout, diags):  # read nothing: a link could lead to any file of the machine
+        return kb, diags
     kb.sources = cit.load_sources(root, layout.references, diags, cache)
     scans: dict[str, Scan] = {}
     texts: dict[str, str] = {}  # page -> its file's text
@@ -328,3 +331,35 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
             diags.warning(src.location.path, src.location.line, f"BibTeX entry '{key}' is never cited — "
                           "cite it with [@" + key + "] where the report uses it, or remove it.",
                           "bibtex.uncited")
+
+
+# --- Symbolic links that lead out of the project ---------------------------------------------------------
+
+def stays_inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, every symbolic link on the way followed, is inside the project ``root``."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+
+
+def links_outside(root: Path, folder: Path) -> Iterator[Path]:
+    """The symbolic links under ``folder`` (not followed) that lead out of the project ``root``."""
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_symlink():
+                if not stays_inside(root, Path(entry.path)):
+                    yield Path(entry.path)
+            elif entry.is_dir():
+                yield from links_outside(root, Path(entry.path))
+
+
+def _report_links_outside(root: Path, layout: Layout, diags: Diagnostics) -> bool:
+    """Report every symbolic link in the source folders that leads out of the project; True if there is one."""
+    found = False
+    for folder in (layout.content, layout.vignettes, layout.references):
+        if not (root / folder).is_dir():
+            continue
+        for link in links_outside(root, root / folder):
+            found = True
+            diags.error(link.relative_to(root).as_posix(), None, f"is a symbolic link to '{os.readlink(link)}', "
+                        "outside the project — the build would read it and publish it in the site (it could be any "
+                        f"file of the build machine). Put the file itself in {folder}/.", "file.outside-project")
+    return found

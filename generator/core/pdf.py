@@ -20,8 +20,9 @@ remove is an error, as on the site.
 
 Exceptions::
 
-    BuildError    a page renders with a problem, or WeasyPrint warns (a missing anchor, a font that
-                  cannot be loaded): the PDF is strict like the site, and nothing is written
+    BuildError    a page renders with a problem, names what the PDF must not load, attach or link to
+                  (:mod:`.pdfpolicy`; at the page's line), or WeasyPrint warns (a missing anchor, a
+                  font that cannot be loaded): the PDF is strict like the site, and nothing is written
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 from markdown import Markdown
@@ -48,7 +49,7 @@ from .htmlcheck import diagnostics as html_problems
 from .mdext import RenderState, ReportExtension
 from .model import KnowledgeBase
 from .pdfcache import PdfCache
-from .pdfworker import FONTS_DIR, WRITE_OPTIONS
+from .pdfworker import FONTS_DIR, WRITE_OPTIONS, Refusal, Refused
 from .render import REQUIRED_EXTENSIONS, page_markdown
 from .sanitize import clean
 
@@ -339,6 +340,31 @@ def render_document(kb: KnowledgeBase, pages: list[str], *, details_page: str = 
     ))
 
 
+def _sources_of(refusal: Refusal, kb: KnowledgeBase, document: PdfDocument, where: str) -> list[Diagnostic]:
+    """The refusal's diagnostic on every line of the sources that names its target, else on each page that
+    shows it, else on ``where``.
+
+    WeasyPrint saw the target resolved against the fonts' folder, so a relative URL is also looked for as it
+    is written there (``../../secret``)."""
+    written = {refusal.target, unquote(refusal.target)}
+    base = urlsplit(FONTS_DIR.as_uri() + "/").path
+    if refusal.target.startswith("file:"):
+        written.add(posixpath.relpath(unquote(urlsplit(refusal.target).path), unquote(base)))
+    names = re.compile("|".join(re.escape(w) for w in sorted(written, key=len, reverse=True) if w) or "(?!)")
+    found = []
+    for page in document.context["pages"]:
+        doc = kb.documents.get(page.page)
+        text = doc.body.splitlines() if doc else []
+        lines = sorted({doc.body.count("\n", 0, m.start()) for m in names.finditer(doc.body)} if doc else ())
+        # The same address as an attachment and as an image: each problem on its own lines.
+        attaching = [n for n in lines if "attachment" in text[n].lower()]
+        lines = (attaching if refusal.kind == "attachment" else [n for n in lines if n not in attaching]) or lines
+        found += [refusal.diagnostic(doc.file, doc.body_line + n) for n in lines]
+        if not lines and any(html.escape(w) in page.html for w in written if w):
+            found.append(refusal.diagnostic(doc.file if doc else page.page))
+    return found or [refusal.diagnostic(where)]
+
+
 def render_html(kb: KnowledgeBase, pages: list[str], *, details_page: str = "about.md",
                 epoch: int | None = None) -> str:
     """The whole PDF as one HTML document: cover, contents, the pages in order, back matter."""
@@ -372,7 +398,11 @@ def build_pdf(kb: KnowledgeBase, pages: list[str], out: Path | str, *, details_p
         key = pdfcache.key(keyed, FONTS_DIR, WRITE_OPTIONS)
         if cache.fetch(key, out):
             return PdfResult(out, None, out.stat().st_size, time.perf_counter() - started, reused=cache.entry(key))
-    n = (layout or pdfworker.write_pdf)(html, out)
+    try:
+        n = (layout or pdfworker.write_pdf)(html, out)
+    except Refused as exc:
+        located = {d for r in exc.refusals for d in _sources_of(r, kb, document, exc.where)}
+        raise BuildError([*sorted(located, key=lambda d: (d.path, d.line or 0, d.code)), *exc.others]) from None
     if cache is not None:
         cache.store(key, out)
     return PdfResult(out, n, out.stat().st_size, time.perf_counter() - started)

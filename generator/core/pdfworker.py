@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,6 +30,41 @@ WRITE_OPTIONS = {
     "pdf_variant": "pdf/ua-1",
     "pdf_identifier": True,  # the digest of the PDF's own bytes: stable, unlike a random id
 }
+LINK_SCHEMES = ("http", "https", "mailto")  # what a link in the PDF may open (see .pdfpolicy)
+_REFUSALS = {  # kind -> (code, what is wrong — why; what to do)
+    "load": ("pdf.outside-file", "the PDF does not load '{target}' — it embeds only the generator's own fonts and "
+             "data: URLs, never another file or web address (that could put the build machine's files, or another "
+             "site's, into the report). Remove it."),
+    "attachment": ("pdf.attachment", "'{target}' is marked rel=\"attachment\" — the PDF attaches no files (that "
+                   "could put the build machine's files into the report). Remove rel=\"attachment\"."),
+    "link": ("pdf.link-scheme", "link to '{target}' — the PDF links only to http:, https: and mailto: addresses "
+             "(other links can run code or open files on the reader's machine). Link to a web page, or remove it."),
+    "form": ("pdf.form", "form field '{target}>' — the PDF has no form fields (a form sends what readers type to "
+             "another address). Remove it."),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Something the PDF's HTML names that the PDF must not contain (:mod:`.pdfpolicy`): ``kind`` is
+    ``load``, ``attachment``, ``link`` or ``form``; ``target`` the URL, or the form field's tag (``<input``)."""
+
+    kind: str
+    target: str
+
+    def diagnostic(self, path: str, line: int | None = None) -> Diagnostic:
+        code, message = _REFUSALS[self.kind]
+        target = self.target if len(self.target) <= 80 else self.target[:77] + "..."
+        return Diagnostic(path, line, message.format(target=target), code)
+
+
+class Refused(BuildError):
+    """The PDF would contain what it must not (``refusals``); nothing was written. ``others``: WeasyPrint's
+    other warnings. Its diagnostics name the PDF; :func:`.pdf.build_pdf` finds the sources that caused them."""
+
+    def __init__(self, refusals: list[Refusal], others: list[Diagnostic], where: str):
+        self.refusals, self.others, self.where = refusals, others, where
+        super().__init__([*(r.diagnostic(where) for r in dict.fromkeys(refusals)), *others])
 
 
 class _Collect(logging.Handler):
@@ -40,36 +76,64 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def write_pdf(html: str, out: Path) -> int:
-    """Lay out ``html`` and write the PDF atomically to ``out``; return its number of pages."""
+@dataclass
+class LaidOut:
+    """A PDF laid out by :func:`lay_out`: its bytes and number of pages, what was left out of it (see
+    :mod:`.pdfpolicy`) and WeasyPrint's warnings."""
+
+    data: bytes
+    pages: int
+    refused: list[Refusal]
+    warnings: list[str]
+
+
+def lay_out(html: str) -> LaidOut:
+    """Lay out ``html`` into a PDF that contains nothing :mod:`.pdfpolicy` refuses."""
     import weasyprint  # imported here: it is slow to import, and only the PDF needs it
+
+    from . import pdfpolicy
 
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
+    fetcher = pdfpolicy.Fetcher(FONTS_DIR)
     try:
         # The layout's boxes live until the PDF is written; the collector would only re-examine them
         # (about 0.2 s of the report's 40 pages).
         with collector.paused():
-            document = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/").render(
-                pdf_variant=WRITE_OPTIONS["pdf_variant"])
+            source = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher)
+            document = source.render(pdf_variant=WRITE_OPTIONS["pdf_variant"])
+            refused = pdfpolicy.enforce(source, document)
             data = document.write_pdf(**WRITE_OPTIONS)
     finally:
         logger.removeHandler(collect)
-    if collect.messages:
-        raise BuildError([Diagnostic(out.name, None, f"WeasyPrint: {m}", "pdf.layout")
-                          for m in dict.fromkeys(collect.messages)])
+    # WeasyPrint's own warnings about what the fetcher refused say less than the refusals.
+    warnings = [m for m in dict.fromkeys(collect.messages) if pdfpolicy.REFUSED not in m]
+    return LaidOut(data, len(document.pages), [*fetcher.refused, *refused], warnings)
+
+
+def write_pdf(html: str, out: Path) -> int:
+    """Lay out ``html`` and write the PDF atomically to ``out``; return its number of pages.
+
+    Raises :class:`Refused` when ``html`` names what the PDF must not contain (:mod:`.pdfpolicy`), and
+    BuildError when WeasyPrint warns; either way nothing is written."""
+    pdf = lay_out(html)
+    problems = [Diagnostic(out.name, None, f"WeasyPrint: {m}", "pdf.layout") for m in pdf.warnings]
+    if pdf.refused:
+        raise Refused(pdf.refused, problems, out.name)
+    if problems:
+        raise BuildError(problems)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(pdf.data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return len(document.pages)
+    return pdf.pages
 
 
 _HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
@@ -140,6 +204,8 @@ class LayoutWorker:
                 raise BuildError([Diagnostic(out.name, None, "the process laying out the PDF ended without a "
                                              "result (killed, or out of memory?) — build again.",
                                              "pdf.layout")]) from None
+        if outcome == "refused":
+            raise Refused(*value)
         if outcome == "problems":
             raise BuildError(value)
         if outcome == "os-error":
@@ -181,6 +247,8 @@ def _lay_out(jobs: int, results: int, eager: bool, *, mask: set, close: tuple[in
             html, out = pickle.load(pipe)  # EOFError: the host needed no layout
         try:
             outcome = ("pages", write_pdf(html, Path(out)))
+        except Refused as exc:
+            outcome = ("refused", (exc.refusals, exc.others, exc.where))
         except BuildError as exc:
             outcome = ("problems", exc.diagnostics)
         except OSError as exc:

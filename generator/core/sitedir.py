@@ -1,9 +1,13 @@
-"""Replace an output folder all at once, or not at all.
+"""Replace an output folder all at once, or not at all — and never one that holds the sources.
 
 A build writes into a staging folder beside the output (``.site-new-<pid>-…``); only a complete build
 is swapped in. On Linux the swap is one ``renameat2(RENAME_EXCHANGE)`` call, so there is no moment
 without a site; elsewhere it is two renames, the first undone if the second fails. Signals are held
 back while folders change names, and staging folders left by a killed build are removed by the next.
+The published folder gets the permissions of any new folder (0755 under the usual umask).
+
+:func:`overlap` says why an output would destroy the project's sources; :func:`locked` lets one build
+at a time replace a given folder.
 """
 
 from __future__ import annotations
@@ -12,11 +16,17 @@ import contextlib
 import ctypes
 import errno
 import os
+import secrets
 import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: builds are not locked there
+    fcntl = None
 
 NEW_PREFIX = ".site-new-"
 OLD_PREFIX = ".site-old-"
@@ -34,6 +44,94 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def overlap(root: Path, out: Path, folders: Iterable[str]) -> str | None:
+    """Why writing to ``out`` would destroy the project at ``root`` — ``out`` is, contains or lies inside the
+    project or one of its source ``folders``, symbolic links followed — or None. A folder inside the
+    project that is none of these (``site/``, ``public/``) is fine."""
+    root, out = Path(os.path.realpath(root)), Path(os.path.realpath(out))
+    if out == root:
+        return "is the project's own folder"
+    if root.is_relative_to(out):
+        return f"contains the project ({root})"
+    for name in folders:
+        folder = Path(os.path.realpath(root / name))
+        if out == folder:
+            return f"is the project's {name}/ folder"
+        if out.is_relative_to(folder):
+            return f"is inside the project's {name}/ folder"
+        if folder.is_relative_to(out):
+            return f"contains the project's {name}/ folder"
+    return None
+
+
+@contextlib.contextmanager
+def locked(site_dir: Path, say: Callable[[str], object]) -> Iterator[None]:
+    """Hold the lock of ``site_dir`` (``.<name>.lock`` beside it, removed when the block ends) for the block:
+    a second build of the same folder waits for the first to finish, saying so, then builds from the sources
+    as they are by then, so that an older build never replaces a newer one; ``say`` tells the waiting. The
+    system releases the lock when its process ends, however it ends."""
+    if fcntl is None:
+        yield
+        return
+    site_dir = Path(site_dir).resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = site_dir.parent / f".{site_dir.name}.lock"
+    while True:
+        lock = open(path, "a+", encoding="ascii")
+        try:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip()
+                say(f"waiting for another build of {site_dir} to finish"
+                    f"{f' (pid {holder})' if holder.isdigit() else ''}; Ctrl-C stops waiting.")
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if _same_file(path, lock):
+                break
+        except BaseException:
+            lock.close()
+            raise
+        lock.close()  # the holder removed the file as it finished: lock the one there now
+    with lock:  # closing it releases the lock
+        try:
+            lock.seek(0)
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+            yield
+        finally:
+            path.unlink(missing_ok=True)  # while still held: whoever waits on it locks a new file
+
+
+def _same_file(path: Path, file) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(file.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def unremovable(folder: Path) -> Path | None:
+    """The first folder in ``folder`` (itself included) whose entries this process may not remove (read-only,
+    or immutable), or None: a site that could not be removed entirely is not replaced."""
+    for path, _, _ in os.walk(folder):
+        if not os.access(path, os.W_OK | os.X_OK):
+            return Path(path)
+    return None
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new, empty folder in ``parent`` named ``<prefix><random>``, with the permissions of any new folder
+    (``tempfile.mkdtemp`` gives 0700, which the published site would keep)."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
 
 
 def _pid_alive(pid: int) -> bool:
@@ -83,6 +181,10 @@ def swap_in(new: Path, site_dir: Path) -> Path | None:
     if not site_dir.exists():
         new.rename(site_dir)
         return None
+    blocked = unremovable(site_dir)
+    if blocked is not None:
+        raise PermissionError(f"{blocked} is read-only, so the previous site cannot be removed — make it writable "
+                              f"(chmod -R u+w {site_dir}) or remove it, then build again")
     if _exchange(new, site_dir):
         return new  # now holds the previous site
     old = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{os.getpid()}-", dir=site_dir.parent))
@@ -118,7 +220,7 @@ class Staging:
         remove_stale(self.site_dir.parent)
         try:
             with signals_held():
-                self.path = Path(tempfile.mkdtemp(prefix=f"{NEW_PREFIX}{os.getpid()}-", dir=self.site_dir.parent))
+                self.path = _new_folder(self.site_dir.parent, f"{NEW_PREFIX}{os.getpid()}-")
         except BaseException:  # a signal delivered as the block ends
             self._clean()
             raise
