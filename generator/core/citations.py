@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .loadcache import LoadCache
 
 # A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
-CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n]*?@[^\[\]\n]*?)\](?![\[(:])")
+# (Possessive: a '[' followed by many '@' and no ']' is given up on at once, not tried at every '@'.)
+CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n@]*+@[^\[\]\n]*+)\](?![\[(:])")
 _KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[A-Za-z0-9_])?"
 _ITEM_RE = re.compile(
     rf"^\s*(?P<prefix>(?:.*?\s)?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<locator>\s*,.*?)?\s*$", re.S
