@@ -75,6 +75,17 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastStrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _tags_read_as_none(loader_class: type | None) -> type | None:
+    if loader_class is None:
+        return None
+    loader = type(f"AnyTags{loader_class.__name__}", (loader_class,), {})
+    loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    return loader
+
+
+_ANY_TAGS_LOADERS = (_tags_read_as_none(_FastStrictLoader), _tags_read_as_none(_StrictLoader))
+
+
 def _load(loader_class, block: str):
     loader = loader_class(block)
     try:
@@ -261,10 +272,11 @@ def parse_block(block: str, path: str, first_line: int, diags: Diagnostics) -> F
 
 
 def read_yaml(text: str, path: str, first_line: int, diags: Diagnostics, *, what: str, code: str,
-              loaders: tuple[type | None, type] = (_FastStrictLoader, _StrictLoader)) -> tuple[Any, Any] | None:
-    """A YAML document's node and data (node None for an empty one), read with ``loaders`` (the fast one, then
-    the one whose messages authors see); None, with an error at its line, when it cannot be read or passes
-    the limits on YAML (limits.py). ``what`` names the document in messages; ``code`` is its syntax errors'."""
+              any_tags: bool = False) -> tuple[Any, Any] | None:
+    """A YAML document's node and data (node None for an empty one); None, with an error at its line, when it
+    cannot be read or passes the limits on YAML (limits.py). ``what`` names the document in messages; ``code``
+    is its syntax errors'. ``any_tags``: a tag such as ``!ENV`` reads as None instead of being an error."""
+    loaders = _ANY_TAGS_LOADERS if any_tags else (_FastStrictLoader, _StrictLoader)
     if len(text) > YAML_CHARS:
         diags.error(path, first_line, f"{what} has {len(text):,} characters — limit {YAML_CHARS:,}, so that "
                     "reading it stays quick. Shorten it.", "limit.yaml-size")
