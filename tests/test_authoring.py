@@ -58,6 +58,11 @@ def test_new_chapter_passes_the_check_once_linked(tmp_path):
                          "edit it.\n"),
     ("chapter", "Road Safety", "error: 'Road Safety' is not a slug — use lower-case words joined by hyphens, e.g. "
                                "'road-safety'; it becomes the file name and the page's address.\n"),
+    ("chapter", "a" * 300, "error: the slug has 300 characters — limit 80: it becomes the file name and the page's "
+                           "address. Choose a shorter one.\n"),  # was a traceback: the file name was too long
+    ("vignette", "x" * 2_000 + " y", f"error: '{'x' * 37}...{'x' * 36} y' is not a slug — use lower-case words "
+                                     "joined by hyphens, e.g. 'road-safety'; it becomes the file name and the page's "
+                                     "address.\n"),  # quoted cut short
 ])
 def test_new_refuses_to_overwrite_or_to_take_a_bad_name(tmp_path, kind, slug, message):
     root = write_project(tmp_path, {})
@@ -66,6 +71,14 @@ def test_new_refuses_to_overwrite_or_to_take_a_bad_name(tmp_path, kind, slug, me
     assert result.returncode == 1
     assert result.stderr == message
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_new_says_when_the_folder_cannot_be_written(tmp_path):
+    root = write_project(tmp_path, {"content/index.md": None})
+    (root / "content").write_text("a file where the folder should be", encoding="utf-8")
+    result = run_cli("new", "chapter", "method", cwd=root)
+    assert result.returncode == 1
+    assert result.stderr == "error: content/ cannot be made: File exists — it must be a folder you may write to.\n"
 
 
 def test_new_vignette_when_every_number_is_taken(tmp_path):

@@ -12,7 +12,7 @@ from . import citations as cit
 from . import collector
 from .diagnostics import Diagnostics, did_you_mean, shown
 from .frontmatter import FrontMatter, SplitDocument, read_source, split
-from .limits import markdown_within_limits
+from .limits import SLUG_CHARS, markdown_within_limits
 from .loadcache import LoadCache
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from .project import Layout
@@ -249,9 +249,9 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
         return None
     d = fm.data
     ok = True
-    if not SLUG_RE.match(slug):
-        diags.error(rel, None, f"file name '{slug}' is not a slug — use lower-case words joined by hyphens; it "
-                    "becomes the page's address /vignettes/<slug>/.", "vignette.slug")
+    if not SLUG_RE.match(slug) or len(slug) > SLUG_CHARS:
+        diags.error(rel, None, f"file name '{slug}' is not a slug — use lower-case words joined by hyphens, at most "
+                    f"{SLUG_CHARS} characters; it becomes the page's address /vignettes/<slug>/.", "vignette.slug")
         ok = False
     if d["number"] not in ROMAN:
         diags.error(rel, fm.line_of("number"), f"number '{d['number']}' is not a Roman numeral I–X — the report "
