@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import MINI_VIGNETTE, run_cli, write_project
+from conftest import ALIAS_BOMB, MINI_VIGNETTE, run_cli, write_project
 from generator.core import limits, load_project
 from generator.core.entities import INLINE_QUOTE_RE
 from generator.core.scan import explicit_id, scan, strip_attr_list
@@ -102,19 +102,6 @@ def test_a_file_beyond_the_limits_adds_no_problems_elsewhere(tmp_path):
     ]
 
 
-ALIAS_BOMB = """\
----
-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
-f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
-g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
-h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
-title: [*h, *h, *h, *h, *h, *h, *h, *h, *h]
----
-"""
 
 
 def refused(what: str, limit: str, code: str) -> str:
@@ -206,3 +193,35 @@ def test_the_scanner_reads_hostile_lines_in_linear_time():
     with Watchdog() as run:
         for name, line in PATHOLOGICAL_LINES.items():
             run(_scan_and_match, line, what=name)
+
+
+def out_of_stack(*args, **kwargs):
+    raise RecursionError("maximum recursion depth exceeded")
+
+
+def exhausted(path: str, doing: str) -> str:
+    return (f"{path}: {doing} the file ran out of stack (RecursionError) — its shape is beyond what the limits "
+            "foresee (CONTRIBUTING.md, \"Limits\"). Simplify it, and please report it as a bug of the generator. "
+            "[limit.resources]")
+
+
+def test_running_out_of_stack_reading_a_file_is_a_problem_of_that_file(tmp_path, monkeypatch):
+    # Should a shape beyond the limits' foresight still exhaust the stack, the file says so, not a traceback.
+    from generator.core import loader
+
+    real_scan = loader.scan
+    monkeypatch.setattr(loader, "scan", lambda body, line: out_of_stack() if "deep" in body else real_scan(body, line))
+    assert problems(write_project(tmp_path, about("deep\n"))) == [exhausted(A, "reading")]
+
+
+def test_running_out_of_stack_rendering_a_page_is_a_problem_of_its_file(tmp_path, monkeypatch):
+    import markdown
+
+    from generator.core import BuildError
+    from generator.core.pdf import render_page
+
+    kb, _ = load_project(write_project(tmp_path, {}), cache=False)
+    monkeypatch.setattr(markdown.Markdown, "convert", out_of_stack)
+    with pytest.raises(BuildError) as failed:
+        render_page(kb, "index.md", frozenset(kb.documents))
+    assert [str(d) for d in failed.value.diagnostics] == [exhausted("content/index.md", "rendering")]

@@ -28,6 +28,7 @@ from pybtex.style.template import field, first_of, href, join, names, optional, 
 
 from .diagnostics import Diagnostics, did_you_mean
 from .frontmatter import read_source
+from .limits import exhausted
 from .model import CitationItem, Source, SourceLocation
 
 if TYPE_CHECKING:
@@ -228,7 +229,11 @@ def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagn
                             "Each source needs its own key; remove or rename one.", "bibtex.duplicate-key")
             else:
                 seen_lower[key.lower()] = (loc, key)
-        data = _parse(text, rel, diags, lines)
+        try:
+            data = _parse(text, rel, diags, lines)
+        except (RecursionError, MemoryError) as exc:
+            diags.error(rel, None, exhausted(exc), "limit.resources")
+            continue
         if data is None:
             continue
         line_of = {}

@@ -33,6 +33,13 @@ _MARKER_RE = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
 _INDENT_RE = re.compile(r"[ \t]*")
 
 
+def exhausted(exc: BaseException, doing: str = "reading") -> str:
+    """The message for a file whose reading or rendering ran out of stack or memory all the same."""
+    what = "stack" if isinstance(exc, RecursionError) else "memory"
+    return (f"{doing} the file ran out of {what} ({type(exc).__name__}) — its shape is beyond what the limits foresee "
+            "(CONTRIBUTING.md, \"Limits\"). Simplify it, and please report it as a bug of the generator.")
+
+
 def file_too_large(size: int, rel: str, diags: Diagnostics) -> bool:
     """True, with an error, when a source file has more than FILE_BYTES bytes (it is then not read)."""
     if size <= FILE_BYTES:

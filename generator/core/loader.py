@@ -12,7 +12,7 @@ from . import citations as cit
 from . import collector
 from .diagnostics import Diagnostics, did_you_mean, shown
 from .frontmatter import FrontMatter, SplitDocument, read_source, split
-from .limits import SLUG_CHARS, markdown_within_limits
+from .limits import SLUG_CHARS, exhausted, markdown_within_limits
 from .loadcache import LoadCache
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from .project import Layout
@@ -80,14 +80,21 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
 
 
 # The problems that leave a whole file unread (the file's path is the problem's).
-UNREAD_CODES = ("file.", "limit.file-size", "limit.markup", "limit.line-length", "limit.block-lines", "limit.nesting")
+UNREAD_CODES = ("file.", "limit.file-size", "limit.markup", "limit.line-length", "limit.block-lines", "limit.nesting",
+                "limit.resources")
 
 
-def _read(path: Path, rel: str, diags: Diagnostics) -> str | None:
-    """A Markdown file's text; None (the problem reported) when it cannot be read or is beyond the limits that
-    keep parsing it quick (limits.py), and is then parsed no further."""
+def _read_document(path: Path, rel: str, diags: Diagnostics, cache: LoadCache) -> tuple[SplitDocument, Scan] | None:
+    """A Markdown file split and scanned; None (the problem reported) when it cannot be read, is beyond the limits
+    that keep parsing it quick (limits.py), or runs out of stack or memory all the same."""
     text = read_source(path, rel, diags)
-    return text if text is not None and markdown_within_limits(text, rel, diags) else None
+    if text is None or not markdown_within_limits(text, rel, diags):
+        return None
+    try:
+        return _split_and_scan(text, rel, diags, cache)
+    except (RecursionError, MemoryError) as exc:
+        diags.error(rel, None, exhausted(exc), "limit.resources")
+        return None
 
 
 def _split_and_scan(text: str, rel: str, diags: Diagnostics, cache: LoadCache) -> tuple[SplitDocument, Scan]:
@@ -109,10 +116,10 @@ def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: 
     """A file that lost to another for the same page: keep its id and citations known, so that the one
     problem (the duplicate) does not cascade into unknown links and uncited sources."""
     rel = path.relative_to(root).as_posix()
-    text = _read(path, rel, Diagnostics())
-    if text is None:
+    read = _read_document(path, rel, Diagnostics(), cache)
+    if read is None:
         return
-    also_cited.update(i.key for c in _split_and_scan(text, rel, Diagnostics(), cache)[1].citations for i in c.items)
+    also_cited.update(i.key for c in read[1].citations for i in c.items)
     if kind == "vignette":
         entity = _page_entity(kind, f"vignettes/{path.name}", path.stem)
         kb.entities.setdefault(entity.id, entity)
@@ -132,14 +139,14 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     then empty, its address and id still known: links to it add no problems of their own, and nothing
     renders text that was not checked."""
     rel = path.relative_to(root).as_posix()
-    text = _read(path, rel, diags)
-    if text is None:
+    read = _read_document(path, rel, diags, cache)
+    if read is None:
         kb.documents[page] = Document(kind, page, rel, path.stem, "", 1)
         entity = _page_entity(kind, page, path.stem)
         kb.entities[entity.id] = entity
         scans[page] = Scan((), (), (), ())
         return False
-    doc, s = _split_and_scan(text, rel, diags, cache)
+    doc, s = read
     fm = doc.front_matter
     for line, what in s.raw_html_lines:
         diags.error(rel, line, f"'{what}' is not allowed — scripts, event handlers and javascript: URLs "

@@ -41,6 +41,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from . import pdfcache, pdfworker, release
 from .diagnostics import BuildError, Diagnostic
+from .limits import exhausted
 from .mdext import RenderState, ReportExtension
 from .model import KnowledgeBase
 from .pdfcache import PdfCache
@@ -207,7 +208,11 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
         markdown = doc.body
     headings: list[Heading] = []
     md = Markdown(extensions=[*BASE_EXTENSIONS, ReportExtension(state), PdfExtension(state, headings)])
-    html = md.convert(markdown)
+    try:
+        html = md.convert(markdown)
+    except (RecursionError, MemoryError) as exc:
+        raise BuildError([Diagnostic(doc.file if doc else page, None, exhausted(exc, "rendering"),
+                                     "limit.resources")]) from None
     if state.problems:
         raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in state.problems])
     kind = doc.kind if doc is not None else "generated"
