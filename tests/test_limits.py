@@ -128,6 +128,25 @@ def test_front_matter_beyond_the_limits_is_refused_at_its_line(tmp_path, front, 
     assert problems_of(tmp_path, {V: front + MINI_VIGNETTE.split("---\n", 2)[2]}, only=V) == [expected]
 
 
+def test_a_control_character_in_front_matter_is_one_problem_at_its_line(tmp_path):
+    text = MINI_VIGNETTE.replace("area: B", "area: B\x00")
+    assert problems_of(tmp_path, {V: text}, only=V) == [
+        f"{V}:4: front matter is not valid YAML: the character U+0000 is not allowed in it — remove it. "
+        "[frontmatter.yaml]"]
+
+
+def test_braces_nested_too_deep_in_bibtex_are_refused_at_the_entry(tmp_path):
+    # pybtex reads a field's (or a key's) braces recursively: 2,000 '@misc{' ran out of stack.
+    files = {"references/deep.bib": "@misc{deep, title = {" + "{" * 30 + "x" + "}" * 30 + "}, year = {2001}}\n",
+             "references/keys.bib": "@misc{" * 100 + "\n"}
+    problems = problems_of(tmp_path, files)
+    assert problems[0] == ("references/deep.bib:1: BibTeX entry 'deep' nests braces 30 deep — limit 20, so that "
+                           "formatting it does not run out of stack. Nest them less. [limit.nesting]")
+    assert problems[-1].startswith("references/keys.bib:1: BibTeX entry '@misc{@misc{")
+    assert problems[-1].endswith("' nests braces 99 deep — limit 20, so that formatting it does not run out of "
+                                 "stack. Nest them less. [limit.nesting]")
+
+
 def test_aliases_within_the_limits_are_read(tmp_path):
     text = MINI_VIGNETTE.replace("services:\n  - Police Scotland\n", "services: &s\n  - Police Scotland\n")
     text = text.replace("partners:\n  - council\n", "partners: *s\n")

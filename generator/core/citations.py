@@ -28,7 +28,7 @@ from pybtex.style.template import field, first_of, href, join, names, optional, 
 
 from .diagnostics import Diagnostics, did_you_mean
 from .frontmatter import read_source
-from .limits import exhausted
+from .limits import NESTING, brace_depth, exhausted
 from .model import CitationItem, Source, SourceLocation
 
 if TYPE_CHECKING:
@@ -243,7 +243,13 @@ def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagn
             if key.lower() in merged_lower:
                 continue
             merged_lower.add(key.lower())
-            merged[key] = (entry, SourceLocation(rel, line_of.get(key.lower(), 1)))
+            loc = SourceLocation(rel, line_of.get(key.lower(), 1))
+            depth = max(map(brace_depth, [key, *entry.fields.values(), *map(str, sum(entry.persons.values(), []))]))
+            if depth > NESTING:  # pybtex reads nested braces recursively
+                diags.error(rel, loc.line, f"BibTeX entry '{key}' nests braces {depth} deep — limit {NESTING}, so that "
+                            "formatting it does not run out of stack. Nest them less.", "limit.nesting")
+                continue
+            merged[key] = (entry, loc)
     return _format(merged, diags)
 
 

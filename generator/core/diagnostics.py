@@ -41,8 +41,9 @@ class Diagnostic:
 
 
 def bounded(message: str) -> str:
-    """The message, or, when it is longer than MESSAGE_CHARS (it quotes long text from the sources), its
-    beginning and its end (what to do) with what is between them left out."""
+    """The message on one line; when it is longer than MESSAGE_CHARS (it quotes long text from the sources),
+    its beginning and its end (what to do), with what is between them left out."""
+    message = " ".join(message.splitlines())
     if len(message) <= MESSAGE_CHARS:
         return message
     keep = MESSAGE_CHARS // 2

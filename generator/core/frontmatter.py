@@ -291,6 +291,10 @@ def read_yaml(text: str, path: str, first_line: int, diags: Diagnostics, *, what
         diags.error(path, line, f"{what} is refused: {exc.problem} — limit {exc.limit}, so that nothing that reads "
                     "it runs out of time or memory. Write the values out, without aliases, and nest them less.",
                     exc.code)
+    except yaml.reader.ReaderError as exc:  # a control character, refused before any YAML is read
+        line = first_line + text.count("\n", 0, exc.position)
+        diags.error(path, line, f"{what} is not valid YAML: the character U+{exc.character:04X} is not allowed in "
+                    "it — remove it.", code)
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or str(exc)
         context = exc.context or ""

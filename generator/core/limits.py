@@ -31,6 +31,7 @@ QUOTED_CHARS = 80  # a value quoted in a message (more is elided with …)
 _CONTAINERS_RE = re.compile(r"(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t])))+")
 _MARKER_RE = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
 _INDENT_RE = re.compile(r"[ \t]*")
+_BRACE_RE = re.compile(r"[{}]")
 
 
 def exhausted(exc: BaseException, doing: str = "reading") -> str:
@@ -90,6 +91,17 @@ def markdown_within_limits(text: str, rel: str, diags: Diagnostics) -> bool:
         diags.error(rel, deep_line, f"lists and block quotes nested {depth} deep — limit {NESTING}, so that "
                     "rendering neither runs out of stack nor slows down. Nest them less.", "limit.nesting")
     return markup <= MARKUP and long_line is None and block_line is None and deep_line is None
+
+
+def brace_depth(text: str) -> int:
+    """How deep '{' nest in a text (BibTeX's), or 0 when it has too few '{' to nest deeper than NESTING."""
+    if text.count("{") <= NESTING:
+        return 0
+    depth = deepest = 0
+    for brace in _BRACE_RE.findall(text):
+        depth = depth + 1 if brace == "{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def nesting(line: str) -> int:
