@@ -59,6 +59,9 @@ def test_a_nav_that_lists_every_page_passes(tmp_path, capsys):
         "mkdocs.yml:7: the nav lists 'indx.md', which is no page of the site — MkDocs' validation.nav.not_found is "
         "'warn', which fails the strict build. Did you mean 'index.md'? [nav.not-found]"], id="missing-page"),
     pytest.param(NAV.replace("  - References: references.md\n", ""), [omitted("references.md")], id="page-left-out"),
+    pytest.param(NAV.replace("https://example.org/", "https://[example.org/"), [
+        "mkdocs.yml:14: the nav lists 'https://[example.org/', which is not a valid address (Invalid IPv6 URL) — check "
+        "its brackets. [nav.invalid]"], id="no-address"),
     pytest.param(NAV.replace("omitted_files: warn", "omitted_files: wran"), [
         "mkdocs.yml:3: validation level 'wran' for 'omitted_files' is not one of warn, info, ignore — MkDocs would "
         "stop at it. Did you mean 'warn'? [config.validation]"], id="unknown-level"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import traceback
 from typing import Any, Callable
 
 import pytest
@@ -20,6 +21,14 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
+def _call(fn: Callable[..., Any], args: tuple) -> tuple[bool, Any]:
+    """(True, what ``fn`` returned), or (False, its traceback): an exception itself may not survive pickling."""
+    try:
+        return True, fn(*args)
+    except BaseException:  # noqa: BLE001 -- reported by the parent, whatever it is
+        return False, traceback.format_exc()
+
+
 class Watchdog:
     """``with Watchdog() as run: run(fn, *args)`` — each call in the same forked worker, while none hangs."""
 
@@ -28,13 +37,16 @@ class Watchdog:
         return self.run
 
     def run(self, fn: Callable[..., Any], *args: Any, what: str = "") -> Any:
-        pending = self.pool.apply_async(fn, args)
+        pending = self.pool.apply_async(_call, (fn, args))
         try:
-            return pending.get(TIMEOUT)
+            done, value = pending.get(TIMEOUT)
         except multiprocessing.TimeoutError:
             self.pool.terminate()
             self.pool = multiprocessing.get_context("fork").Pool(1, initializer=_limit_memory)
             pytest.fail(f"{what or fn.__name__} did not finish in {TIMEOUT} s: it hangs")
+        if not done:
+            pytest.fail(f"{what or fn.__name__} raised an exception:\n{value}")
+        return value
 
     def __exit__(self, *exc) -> None:
         self.pool.terminate()

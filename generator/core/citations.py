@@ -18,13 +18,14 @@ from pybtex.backends.markdown import Backend as MarkdownBackend
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.database.input.bibtex import Parser as BibTeXParser
+from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style.labels.number import LabelStyle as NumberLabels
 from pybtex.style.names.lastfirst import NameStyle as LastFirstNames
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
-from pybtex.style.template import field, first_of, href, join, names, optional, sentence, tag
+from pybtex.style.template import FieldIsMissing, field, first_of, href, join, names, optional, sentence, tag
 
 from .diagnostics import Diagnostics, did_you_mean
 from .frontmatter import read_source
@@ -292,14 +293,20 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
     style = AuthorYearStyle()
     # Disambiguate equal author-year labels with a, b, … in title order.
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    author_labels = {key: author_label(entry) for key, (entry, _) in entries.items()}
+    author_labels = {}
+    for key, (entry, loc) in entries.items():
+        try:
+            author_labels[key] = author_label(entry)
+        except _LATEX_ERRORS as exc:  # its names' or title's LaTeX cannot be read
+            diags.error(loc.path, loc.line, _unformatted(key, exc), "bibtex.syntax")
+    entries = {key: value for key, value in entries.items() if key in author_labels}
     for key, (entry, _) in entries.items():
         groups[(author_labels[key], str(entry.fields.get("year", "n.d.")))].append(key)
     year_label: dict[str, str] = {}
     for (_, year), keys in groups.items():
         keys.sort(key=lambda k: str(entries[k][0].fields.get("title", "")).lower())
         for i, key in enumerate(keys):
-            year_label[key] = year + ("abcdefghijklmnopqrstuvwxyz"[i] if len(keys) > 1 else "")
+            year_label[key] = year + (_letters(i) if len(keys) > 1 else "")
     sources = {}
     for key, (entry, loc) in entries.items():
         shown = Entry(entry.type, fields=dict(entry.fields), persons=entry.persons)
@@ -307,9 +314,16 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
         shown.fields["year"] = year_label[key]
         try:
             formatted = style.format_entry(key, shown)
-        except Exception as exc:  # pybtex raises FieldIsMissing and friends
+        except FieldIsMissing as exc:
             diags.error(loc.path, loc.line, f"BibTeX entry '{key}' cannot be formatted: {exc} — add the "
                         "missing field.", "bibtex.incomplete")
+            continue
+        except _LATEX_ERRORS as exc:
+            diags.error(loc.path, loc.line, _unformatted(key, exc), "bibtex.syntax")
+            continue
+        except Exception as exc:  # anything else pybtex raises: a problem of this entry, not a traceback
+            diags.error(loc.path, loc.line, f"BibTeX entry '{key}' cannot be formatted: {exc!r} — check its "
+                        "fields.", "bibtex.incomplete")
             continue
         alabel = author_labels[key]
         sources[key] = Source(
@@ -323,6 +337,20 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
             location=loc,
         )
     return sources
+
+
+def _letters(n: int) -> str:
+    """a, b, … z, aa, ab, …: the suffix that tells apart the n-th of several works of one author and year."""
+    return (_letters(n // 26 - 1) if n >= 26 else "") + "abcdefghijklmnopqrstuvwxyz"[n % 26]
+
+
+_LATEX_ERRORS = (PybtexError, UnicodeDecodeError)  # LaTeX that pybtex, or latexcodec, cannot read
+
+
+def _unformatted(key: str, exc: Exception) -> str:
+    # The reason only: without pybtex's "in line 1" (of the field's own text), or latexcodec's codec name.
+    what = exc.reason if isinstance(exc, UnicodeDecodeError) else exc.args[0] if exc.args else str(exc)
+    return f"BibTeX entry '{key}' cannot be read: {what} — check the braces of its names and fields."
 
 
 def check_keys(items, known: dict[str, Source], path: str, line: int, diags: Diagnostics) -> None:

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 FILE_BYTES = 200_000  # any source file: Markdown, BibTeX, mkdocs.yml (about 30,000 words)
 LINE_CHARS = 10_000  # a line of Markdown
-BLOCK_LINES = 200  # lines of Markdown without a blank line between them
+BLOCK_LINES = 200  # lines of Markdown without a blank line between them (a paragraph, list or table) …
+BLOCK_CHARS = 20_000  # … and their characters
 NESTING = 20  # lists and block quotes inside one another
-MARKUP = 2_000  # '[' and '<' in a Markdown file (links, citations, cross-references, HTML tags)
+MARKUP = 1_000  # '[' and '<' in a Markdown file (links, citations, cross-references, HTML tags)
 YAML_CHARS = 50_000  # front matter; mkdocs.yml
 YAML_VALUES = 10_000  # the values of a YAML document, each alias counted as the values it repeats
 SLUG_CHARS = 80  # a page's file name without .md
@@ -58,8 +59,8 @@ def markdown_within_limits(text: str, rel: str, diags: Diagnostics) -> bool:
         diags.error(rel, _line_where_markup_passes_limit(text), f"the file has {markup:,} '[' and '<' (links, "
                     f"citations, cross-references, HTML tags), this line passing {MARKUP:,} — limit {MARKUP:,}, so "
                     "that rendering stays quick. Split the file into several pages.", "limit.markup")
-    long_line = block_line = deep_line = None
-    block = block_start = depth = 0
+    long_line = block_line = big_block = deep_line = None
+    block = block_chars = block_start = depth = 0
     lines = text.split("\n")
     front_matter = lines[0].rstrip() == "---"  # YAML up to its closing fence: limited as YAML (YAML_CHARS)
     for number, line in enumerate(lines, start=1):
@@ -70,13 +71,15 @@ def markdown_within_limits(text: str, rel: str, diags: Diagnostics) -> bool:
             front_matter = number == 1 or line.rstrip() not in ("---", "...")
             continue
         if not line.strip(" \t"):
-            block = 0
+            block = block_chars = 0
             continue
-        block += 1
+        block, block_chars = block + 1, block_chars + len(line) + 1
         if block == 1:
             block_start = number
         elif block == BLOCK_LINES + 1 and block_line is None:
             block_line = block_start
+        if block_chars > BLOCK_CHARS and big_block is None:
+            big_block = block_start
         if deep_line is None and line[0] in " \t>-*+0123456789" and (depth := nesting(line)) > NESTING:
             deep_line = number
     if long_line is not None:
@@ -87,10 +90,14 @@ def markdown_within_limits(text: str, rel: str, diags: Diagnostics) -> bool:
         diags.error(rel, block_line, f"more than {BLOCK_LINES} lines from this one without a blank line — limit "
                     f"{BLOCK_LINES}, so that rendering stays quick. Put a blank line between paragraphs, or split "
                     "the list or table.", "limit.block-lines")
+    if big_block is not None:
+        diags.error(rel, big_block, f"more than {BLOCK_CHARS:,} characters from this line on without a blank line — "
+                    f"limit {BLOCK_CHARS:,}, so that rendering stays quick. Put a blank line between paragraphs, or "
+                    "split the list or table.", "limit.block-size")
     if deep_line is not None:
         diags.error(rel, deep_line, f"lists and block quotes nested {depth} deep — limit {NESTING}, so that "
                     "rendering neither runs out of stack nor slows down. Nest them less.", "limit.nesting")
-    return markup <= MARKUP and long_line is None and block_line is None and deep_line is None
+    return markup <= MARKUP and all(found is None for found in (long_line, block_line, big_block, deep_line))
 
 
 def brace_depth(text: str) -> int:

@@ -7,6 +7,7 @@ import re
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import citations as cit
 from . import collector
@@ -80,8 +81,8 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
 
 
 # The problems that leave a whole file unread (the file's path is the problem's).
-UNREAD_CODES = ("file.", "limit.file-size", "limit.markup", "limit.line-length", "limit.block-lines", "limit.nesting",
-                "limit.resources")
+UNREAD_CODES = ("file.", "limit.file-size", "limit.markup", "limit.line-length", "limit.block-lines",
+                "limit.block-size", "limit.nesting", "limit.resources")
 
 
 def _read_document(path: Path, rel: str, diags: Diagnostics, cache: LoadCache) -> tuple[SplitDocument, Scan] | None:
@@ -312,6 +313,12 @@ def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, 
                             "heading.duplicate-anchor")
             seen.setdefault(h.anchor, h.line)
         for line, target in scans[page].links:
+            try:
+                urlsplit(target)
+            except ValueError as exc:  # e.g. "http://[": MkDocs, and the PDF, would stop at it
+                diags.error(doc.file, line, f"link to '{target}' is not a valid address ({exc}) — check its brackets.",
+                            "link.invalid")
+                continue
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("//"):
                 continue  # http:, mailto: … — not ours to check
             path, _, fragment = target.partition("#")

@@ -142,7 +142,10 @@ class PdfLinks(Treeprocessor):
         """The href to write, or None to drop the link (a page that is not in the PDF)."""
         if not href:
             return None
-        parts = urlsplit(href)
+        try:
+            parts = urlsplit(href)
+        except ValueError:  # not an address at all ("http://[", refused by the checks): left as written
+            return href
         if parts.scheme or parts.netloc:
             return href  # external: http(s), mailto
         if not parts.path:

@@ -111,7 +111,12 @@ def check_nav(config: SiteConfig, pages: set[str], in_nav_only: set[str], files:
         return
     listed = set()
     for entry in config.nav:
-        parts = urlsplit(entry.target)
+        try:
+            parts = urlsplit(entry.target)
+        except ValueError as exc:  # e.g. "http://[": MkDocs would stop at it
+            diags.error(CONFIG, entry.line, f"the nav lists '{entry.target}', which is not a valid address ({exc}) — "
+                        "check its brackets.", "nav.invalid")
+            continue
         if parts.scheme or parts.netloc or entry.target.startswith("/"):
             continue  # a link elsewhere: MkDocs does not look for it
         page = posixpath.normpath(entry.target)
