@@ -85,6 +85,22 @@ def test_pages_left_out_of_the_nav_pass_when_mkdocs_only_mentions_them(tmp_path,
     assert (code, problems) == (0, [])
 
 
+def test_a_page_that_cannot_be_read_adds_no_problems_of_the_nav(tmp_path, capsys):
+    # Its areas, and so the areas' pages the nav lists, are not known; and a folder is no page to list.
+    nav = NAV.replace("      - voices.md\n", "      - voices.md\n      - areas/index.md\n  - About: about.md\n")
+    root = write_project(tmp_path, {"mkdocs.yml": nav, "content/about.md": "# About\n\n- Area A – a city {#area:a}\n\n"
+                                    + "> " * 30 + "deep\n"})
+    (root / "content" / "odd.md").mkdir()
+    assert check(root) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "content/about.md:5: lists and block quotes nested 30 deep — limit 20, so that rendering neither runs out of "
+        "stack nor slows down. Nest them less. [limit.nesting]",
+        "content/odd.md: this is a folder, not a file of text — only files are read. Rename it so that its name does "
+        "not end in '.md', or move it away. [file.not-a-file]",
+        "2 problems found; nothing was built.",
+    ]
+
+
 def test_mkdocs_tags_read_as_nothing(tmp_path, capsys):
     tags = NAV + ("markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions."
                   "emoji.twemoji\nextra:\n  analytics: !ENV [ANALYTICS, '']\n")

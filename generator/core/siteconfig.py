@@ -19,6 +19,7 @@ import yaml
 
 from .diagnostics import Diagnostics, did_you_mean, shown
 from .frontmatter import read_source, read_yaml
+from .loader import UNREAD_CODES
 from .model import KnowledgeBase
 from .project import Layout
 
@@ -103,10 +104,12 @@ def _nav_entries(node: yaml.Node, diags: Diagnostics) -> list[NavEntry]:
     return entries
 
 
-def check_nav(config: SiteConfig, pages: set[str], in_nav_only: set[str], files: Path, diags: Diagnostics) -> None:
+def check_nav(config: SiteConfig, pages: set[str], in_nav_only: set[str], files: Path, diags: Diagnostics,
+              complete: bool = True) -> None:
     """The nav against the site's ``pages`` (every Markdown page, those the generator adds included): an entry
     that is no page, and a page of ``in_nav_only`` left out — each an error where MkDocs' settings make it a
-    warning (``files``: the docs folder, whose other files the nav may name too)."""
+    warning (``files``: the docs folder, whose other files the nav may name too). Unless ``complete``, a page
+    is unread, and the pages the generator would make of it (an area's, say) are not known."""
     if config.nav is None:
         return
     listed = set()
@@ -123,7 +126,7 @@ def check_nav(config: SiteConfig, pages: set[str], in_nav_only: set[str], files:
         listed.add(page)
         if page in pages or (not page.startswith("../") and (files / page).is_file()):
             continue
-        if config.levels["not_found"] == "warn":
+        if config.levels["not_found"] == "warn" and complete:
             diags.error(CONFIG, entry.line, f"the nav lists '{entry.target}', which is no page of the site — MkDocs' "
                         "validation.nav.not_found is 'warn', which fails the strict build."
                         f"{did_you_mean(page, pages)}", "nav.not-found")
@@ -141,9 +144,12 @@ def check_site(root: Path, kb: KnowledgeBase, diags: Diagnostics, layout: Layout
         return
     from .render import entity_pages, generated_page_paths  # rendering's modules, only when there is a site
 
+    unread = {d.path for d in diags.items if d.code.startswith(UNREAD_CODES)}  # their problem is said already
     generated = generated_page_paths(kb)
-    in_nav_only = set(kb.documents) | (generated - entity_pages(kb))  # lessons' and areas' own pages are not
-    check_nav(config, set(kb.documents) | generated, in_nav_only, root / layout.content, diags)
+    in_nav_only = ({page for page, doc in kb.documents.items() if doc.file not in unread}
+                   | (generated - entity_pages(kb)))  # lessons' and areas' own pages are not
+    check_nav(config, set(kb.documents) | generated, in_nav_only, root / layout.content, diags,
+              complete=not any(path.endswith(".md") for path in unread))
 
 
 def nav_pages(root: Path) -> list[str]:
