@@ -13,14 +13,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
-from .core import BuildError, KnowledgeBase, load_project, release
+from .core import BuildError, Diagnostics, KnowledgeBase, load_project, release
 from .core.pdf import build_pdf
 from .core.pdfworker import LayoutWorker
 from .core.release import human_size
 from .core.render import generated_page_paths
 from .core.project import Layout
+from .core.siteconfig import check_site, nav_pages
 from .core.sitedir import NEW_PREFIX, Staging, locked, overlap
 from .entry import PDF_NAME, pdf_cache, will_lay_out
 from .sitebuild import SiteBuild, SiteFailed
@@ -45,7 +44,7 @@ def check(root: Path) -> int:
 def _checked(root: Path) -> KnowledgeBase | None:
     """The project loaded and validated, with a one-line summary; None (problems printed) when it fails."""
     started = time.perf_counter()
-    kb, diags = load_project(root)
+    kb, diags = _load(root)
     try:
         diags.raise_if_any(strict=True)
     except BuildError as exc:
@@ -56,6 +55,13 @@ def _checked(root: Path) -> KnowledgeBase | None:
           f"{len(kb.examples)} prevention examples, {len(kb.areas)} areas, {len(kb.quotes)} quotes, "
           f"{len(kb.terms)} terms, {len(kb.sources)} sources, {len(kb.citations())} citations checked in {took:.2f} s")
     return kb
+
+
+def _load(root: Path) -> tuple[KnowledgeBase, Diagnostics]:
+    """The project, and every problem in its sources and in mkdocs.yml's nav."""
+    kb, diags = load_project(root)
+    check_site(root, kb, diags)
+    return kb, diags
 
 
 def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutWorker | None = None) -> int:
@@ -162,35 +168,9 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
     return 0
 
 
-class _NavLoader(yaml.SafeLoader):
-    """mkdocs.yml as plain data: tags such as !ENV or !!python/name read as None."""
-
-
-_NavLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
-def nav_order(root: Path) -> list[str]:
-    """The pages of mkdocs.yml's nav, in order (empty when there is no nav)."""
-    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_NavLoader) or {}
-    pages: list[str] = []
-
-    def walk(item):
-        if isinstance(item, str):
-            pages.append(item)
-        elif isinstance(item, list):
-            for child in item:
-                walk(child)
-        elif isinstance(item, dict):
-            for child in item.values():
-                walk(child)
-
-    walk(config.get("nav") or [])
-    return pages
-
-
 def pdf_pages(root: Path, kb) -> list[str]:
     """The report's own pages in the nav's order (without a nav: chapters, vignettes, references)."""
-    order = nav_order(root) or [*kb.documents, *sorted(generated_page_paths(kb))]
+    order = nav_pages(root) or [*kb.documents, *sorted(generated_page_paths(kb))]
     return [p for p in dict.fromkeys(order) if p in PDF_CHAPTERS or p.startswith("vignettes/")]
 
 
@@ -211,7 +191,7 @@ def make_pdf(root: Path, out: Path, *, kb: KnowledgeBase | None = None, epoch: i
         except ValueError as exc:
             print(f"error: {exc}.", file=sys.stderr)
             return 2
-        kb, diags = load_project(root)
+        kb, diags = _load(root)
         try:
             diags.raise_if_any(strict=True)
         except BuildError as exc:

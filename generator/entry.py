@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from .core.project import Layout, caches_read
 PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published at site/downloads/<PDF_NAME>
 CACHE_DIR = Path(".cache") / "pdf"  # under the project's root; see generator/core/pdfcache.py
 NEW_KINDS = ("vignette", "chapter")  # what `report new` starts (generator/scaffold.py)
+INTERNAL_ERROR = 70  # the exit status of a bug in the generator (sysexits' EX_SOFTWARE); problems in the sources: 1
 DESCRIPTION = ("report check validates the sources; report build builds the site safely; report new "
                "vignette|chapter <slug> starts a new page; report pdf builds only the PDF.")
 NO_CACHE_HELP = ("lay the PDF out afresh even if nothing it is made from has changed; the result is still kept in "
@@ -106,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         signum = getattr(exc, "signum", signal.SIGINT)
         print("interrupted; nothing was changed.", file=sys.stderr)
         return 128 + signum
+    except Exception as exc:  # a bug: one line for the reader; REPORT_DEBUG=1 (the tests set it) shows the traceback
+        if os.environ.get("REPORT_DEBUG", "") not in ("", "0"):
+            raise
+        what = next(iter(str(exc).splitlines()), "")[:200]
+        print(f"error: the generator failed ({type(exc).__name__}{': ' + what if what else ''}) — this is a bug in "
+              "it, not in the sources. Run again with REPORT_DEBUG=1 to see where, and please report it.",
+              file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def run() -> int:

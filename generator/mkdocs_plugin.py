@@ -56,6 +56,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         environment().bytecode_cache = FileSystemBytecodeCache(str(self._jinja_cache()))
         kb, diags = self._load(layout)
         self.problems: list[str] = []
+        # Files beyond the limits, or unreadable: what MkDocs itself reads of them (its page's front matter) is
+        # not shown either.
+        self.refused = {d.path for d in diags.items if d.code.startswith(("file.", "limit."))}
         try:
             diags.raise_if_any(strict=True)
         except BuildError as exc:
@@ -239,6 +242,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         self.state.page = page.file.src_uri
+        doc = self.kb.documents.get(page.file.src_uri)
+        if doc is not None and doc.file in self.refused:  # only while serving: a build stops at the problem
+            page.meta = {}
         if page.file.src_uri in self.entity_pages:  # a lesson's words find its own page first
             page.meta.setdefault("search", {"boost": 4})
         # MkDocs keeps front matter as given and the theme prints title and description unescaped.

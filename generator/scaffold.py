@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .core.diagnostics import Diagnostics
+from .core.diagnostics import Diagnostics, shown
 from .core.frontmatter import normalise_text, split
+from .core.limits import SLUG_CHARS
 from .core.loader import AREAS, ROMAN, SERVICES, SLUG_RE, Layout
 from .entry import NEW_KINDS as KINDS  # what `report new` offers
 
@@ -95,20 +96,31 @@ def create(root: Path, kind: str, slug: str, layout: Layout = Layout()) -> Path:
     if kind not in KINDS:
         raise ScaffoldError(f"unknown kind '{kind}' — use one of {', '.join(KINDS)}.")
     if not SLUG_RE.match(slug):
-        raise ScaffoldError(f"'{slug}' is not a slug — use lower-case words joined by hyphens, e.g. "
+        raise ScaffoldError(f"{shown(slug)} is not a slug — use lower-case words joined by hyphens, e.g. "
                             "'road-safety'; it becomes the file name and the page's address.")
+    if len(slug) > SLUG_CHARS:
+        raise ScaffoldError(f"the slug has {len(slug)} characters — limit {SLUG_CHARS}: it becomes the file name "
+                            "and the page's address. Choose a shorter one.")
     folder = root / (layout.vignettes if kind == "vignette" else layout.content)
     path = folder / f"{slug}.md"
     rel = path.relative_to(root).as_posix()
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise ScaffoldError(f"{rel} already exists — it was left as it was. Choose another slug, or edit it.")
     text = vignette_text(slug, next_number(used_numbers(folder))) if kind == "vignette" else chapter_text(slug)
-    folder.mkdir(parents=True, exist_ok=True)
+    where = f"{folder.relative_to(root).as_posix()}/"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be, or a folder that may not be written to
+        raise ScaffoldError(f"{where} cannot be made: {exc.strerror or exc} — it must be a folder you may write "
+                            "to.") from None
     try:
         with open(path, "x", encoding="utf-8", newline="\n") as f:  # "x": never overwrite, even in a race
             f.write(text)
     except FileExistsError:
         raise ScaffoldError(f"{rel} already exists — it was left as it was. Choose another slug, or edit it.") from None
+    except OSError as exc:
+        raise ScaffoldError(f"{rel} cannot be written: {exc.strerror or exc} — check that {where} is a folder you "
+                            "may write to.") from None
     return path
 
 

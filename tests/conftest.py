@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("REPORT_DEBUG", "1")  # a bug in the generator shows its traceback in every test (entry.main)
 SOURCE = REPO.parent / "shared" / "source" / "year3-partnership-innovation-prevention.md"
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -49,6 +50,21 @@ Intro with a citation [@morse2010].
 ## Why was this initiative needed?
 
 Because.
+"""
+
+# Front matter of nine lines whose last value, aliases expanded, holds 9^9 strings (a "billion laughs").
+ALIAS_BOMB = """\
+---
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+title: [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+---
 """
 
 

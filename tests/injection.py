@@ -25,7 +25,7 @@ BLOCKS = {
     "script after a 4-space fence line": (f"    ```\n<script>{JS}</script>\n    ```", "html.unsafe"),
     "entity-encoded javascript: link": ("[a link](jav&#x61;script:window.__pwned=1)", "html.unsafe"),
     "javascript: in raw HTML": (f'<a href="javascript:{JS}">a raw link</a>', "html.unsafe"),
-    "iframe with a data: URL": (f'<iframe src="data:text/html,<script>parent.__pwned=1;alert(1)</script>"></iframe>',
+    "iframe with a data: URL": ('<iframe src="data:text/html,<script>parent.__pwned=1;alert(1)</script>"></iframe>',
                                 "html.unsafe"),
     "object with a data: URL": ('<object data="data:text/html,<script>alert(1)</script>"></object>', "html.unsafe"),
     "embed with a data: URL": ('<embed src="data:text/html,<script>alert(1)</script>">', "html.unsafe"),

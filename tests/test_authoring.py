@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 import yaml
 
-from conftest import MINI_VIGNETTE, REPO, run_cli, write_mkdocs_site, write_project
+from conftest import ALIAS_BOMB, MINI_VIGNETTE, REPO, run_cli, write_mkdocs_site, write_project
 
 
 def test_new_vignette_explains_every_field_takes_the_next_number_and_passes_the_check(tmp_path):
@@ -58,6 +58,11 @@ def test_new_chapter_passes_the_check_once_linked(tmp_path):
                          "edit it.\n"),
     ("chapter", "Road Safety", "error: 'Road Safety' is not a slug — use lower-case words joined by hyphens, e.g. "
                                "'road-safety'; it becomes the file name and the page's address.\n"),
+    ("chapter", "a" * 300, "error: the slug has 300 characters — limit 80: it becomes the file name and the page's "
+                           "address. Choose a shorter one.\n"),  # was a traceback: the file name was too long
+    ("vignette", "x" * 2_000 + " y", f"error: '{'x' * 37}...{'x' * 36} y' is not a slug — use lower-case words "
+                                     "joined by hyphens, e.g. 'road-safety'; it becomes the file name and the page's "
+                                     "address.\n"),  # quoted cut short
 ])
 def test_new_refuses_to_overwrite_or_to_take_a_bad_name(tmp_path, kind, slug, message):
     root = write_project(tmp_path, {})
@@ -66,6 +71,14 @@ def test_new_refuses_to_overwrite_or_to_take_a_bad_name(tmp_path, kind, slug, me
     assert result.returncode == 1
     assert result.stderr == message
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_new_says_when_the_folder_cannot_be_written(tmp_path):
+    root = write_project(tmp_path, {"content/index.md": None})
+    (root / "content").write_text("a file where the folder should be", encoding="utf-8")
+    result = run_cli("new", "chapter", "method", cwd=root)
+    assert result.returncode == 1
+    assert result.stderr == "error: content/ cannot be made: File exists — it must be a folder you may write to.\n"
 
 
 def test_new_vignette_when_every_number_is_taken(tmp_path):
@@ -136,3 +149,24 @@ def test_serve_shows_problems_on_the_page_and_recovers_when_they_are_fixed(tmp_p
         server.terminate()
         out, _ = server.communicate(timeout=30)
     assert "ERROR   -  vignettes/road-safety.md:4: area 'E' is not a case-study area" in out
+
+
+def test_serve_keeps_serving_sources_beyond_the_limits(tmp_path):
+    """What the checks refuse is not rendered by the preview either: not the page's text (8,000 '[' and 3,000
+    '>' made Python-Markdown hang), nor MkDocs' own reading of its front matter (an alias bomb as the title)."""
+    bomb = MINI_VIGNETTE.replace("title: Road Safety\n", ALIAS_BOMB.split("---\n")[1])
+    root = write_mkdocs_site(tmp_path, {"vignettes/road-safety.md": bomb,
+                                        "content/about.md": "# About\n\n" + "> " * 3_000 + "deep\n\n" + "[" * 8_000})
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--no-strict", "--dev-addr",
+                               f"127.0.0.1:{port}"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    try:
+        for page in ("about/", "vignettes/road-safety/"):
+            shown = wait_for(f"http://127.0.0.1:{port}/{page}", lambda html: "report-problems" in html)
+            assert "3 problems in the report&#39;s sources" in shown or "3 problems in the report's sources" in shown
+            assert "[[[[" not in shown and "lol" not in shown
+        assert server.poll() is None, "the server stopped"
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
+import sys
 
-from conftest import run_cli, write_mkdocs_site, write_project
+from conftest import REPO, run_cli, write_mkdocs_site, write_project
 
 
 def tree_digest(folder):
@@ -86,3 +88,21 @@ def test_a_pdf_that_cannot_be_written_there_is_an_error_not_a_traceback(tmp_path
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"error: {root / 'a-file'}" in result.stderr and "the PDF cannot be written there" in result.stderr
+
+
+BUGGY_CHECK = ("import sys, generator.cli as cli; cli.check = lambda root: 1 / 0; "
+               "from generator.entry import main; sys.exit(main(sys.argv[1:]))")
+
+
+def test_a_bug_in_the_generator_is_one_line_for_the_reader_and_a_traceback_with_report_debug(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "REPORT_DEBUG"}
+    result = subprocess.run([sys.executable, "-c", BUGGY_CHECK, "--root", str(tmp_path), "check"], env=env,
+                            capture_output=True, text=True, cwd=REPO)
+    assert (result.returncode, result.stderr) == (70, (
+        "error: the generator failed (ZeroDivisionError: division by zero) — this is a bug in it, not in the sources. "
+        "Run again with REPORT_DEBUG=1 to see where, and please report it.\n"))
+    result = subprocess.run([sys.executable, "-c", BUGGY_CHECK, "--root", str(tmp_path), "check"],
+                            env={**env, "REPORT_DEBUG": "1"}, capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert result.stderr.endswith("ZeroDivisionError: division by zero\n")

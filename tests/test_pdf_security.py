@@ -141,7 +141,7 @@ def test_a_page_that_names_the_machines_files_fails_the_build_at_its_lines_and_n
     result = run_cli("pdf", "--out", str(out), cwd=root)
     assert result.returncode == 1
     problems = result.stderr.splitlines()
-    for where, (html, code) in zip(expected, found):
+    for where, (html, code) in zip(expected, found, strict=True):
         assert any(line.startswith(where) and line.endswith(f"[{code}]") for line in problems), (html, problems)
     assert "Failed to load" not in result.stderr  # WeasyPrint's own warnings would only repeat them
     assert not out.exists()

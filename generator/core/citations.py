@@ -18,23 +18,26 @@ from pybtex.backends.markdown import Backend as MarkdownBackend
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.database.input.bibtex import Parser as BibTeXParser
+from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style.labels.number import LabelStyle as NumberLabels
 from pybtex.style.names.lastfirst import NameStyle as LastFirstNames
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
-from pybtex.style.template import field, first_of, href, join, names, optional, sentence, tag
+from pybtex.style.template import FieldIsMissing, field, first_of, href, join, names, optional, sentence, tag
 
 from .diagnostics import Diagnostics, did_you_mean
 from .frontmatter import read_source
+from .limits import NESTING, brace_depth, exhausted
 from .model import CitationItem, Source, SourceLocation
 
 if TYPE_CHECKING:
     from .loadcache import LoadCache
 
 # A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
-CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n]*?@[^\[\]\n]*?)\](?![\[(:])")
+# (Possessive: a '[' followed by many '@' and no ']' is given up on at once, not tried at every '@'.)
+CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n@]*+@[^\[\]\n]*+)\](?![\[(:])")
 _KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[A-Za-z0-9_])?"
 _ITEM_RE = re.compile(
     rf"^\s*(?P<prefix>(?:.*?\s)?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<locator>\s*,.*?)?\s*$", re.S
@@ -227,7 +230,11 @@ def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagn
                             "Each source needs its own key; remove or rename one.", "bibtex.duplicate-key")
             else:
                 seen_lower[key.lower()] = (loc, key)
-        data = _parse(text, rel, diags, lines)
+        try:
+            data = _parse(text, rel, diags, lines)
+        except (RecursionError, MemoryError) as exc:
+            diags.error(rel, None, exhausted(exc), "limit.resources")
+            continue
         if data is None:
             continue
         line_of = {}
@@ -238,7 +245,13 @@ def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagn
                 continue
             _check_url(entry, rel, text, line_of.get(key.lower(), 1), diags)
             merged_lower.add(key.lower())
-            merged[key] = (entry, SourceLocation(rel, line_of.get(key.lower(), 1)))
+            loc = SourceLocation(rel, line_of.get(key.lower(), 1))
+            depth = max(map(brace_depth, [key, *entry.fields.values(), *map(str, sum(entry.persons.values(), []))]))
+            if depth > NESTING:  # pybtex reads nested braces recursively
+                diags.error(rel, loc.line, f"BibTeX entry '{key}' nests braces {depth} deep — limit {NESTING}, so that "
+                            "formatting it does not run out of stack. Nest them less.", "limit.nesting")
+                continue
+            merged[key] = (entry, loc)
     return _format(merged, diags)
 
 
@@ -302,14 +315,20 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
     style = AuthorYearStyle()
     # Disambiguate equal author-year labels with a, b, … in title order.
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    author_labels = {key: author_label(entry) for key, (entry, _) in entries.items()}
+    author_labels = {}
+    for key, (entry, loc) in entries.items():
+        try:
+            author_labels[key] = author_label(entry)
+        except _LATEX_ERRORS as exc:  # its names' or title's LaTeX cannot be read
+            diags.error(loc.path, loc.line, _unformatted(key, exc), "bibtex.syntax")
+    entries = {key: value for key, value in entries.items() if key in author_labels}
     for key, (entry, _) in entries.items():
         groups[(author_labels[key], str(entry.fields.get("year", "n.d.")))].append(key)
     year_label: dict[str, str] = {}
     for (_, year), keys in groups.items():
         keys.sort(key=lambda k: str(entries[k][0].fields.get("title", "")).lower())
         for i, key in enumerate(keys):
-            year_label[key] = year + ("abcdefghijklmnopqrstuvwxyz"[i] if len(keys) > 1 else "")
+            year_label[key] = year + (_letters(i) if len(keys) > 1 else "")
     sources = {}
     for key, (entry, loc) in entries.items():
         shown = Entry(entry.type, fields=dict(entry.fields), persons=entry.persons)
@@ -317,9 +336,16 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
         shown.fields["year"] = year_label[key]
         try:
             formatted = style.format_entry(key, shown)
-        except Exception as exc:  # pybtex raises FieldIsMissing and friends
+        except FieldIsMissing as exc:
             diags.error(loc.path, loc.line, f"BibTeX entry '{key}' cannot be formatted: {exc} — add the "
                         "missing field.", "bibtex.incomplete")
+            continue
+        except _LATEX_ERRORS as exc:
+            diags.error(loc.path, loc.line, _unformatted(key, exc), "bibtex.syntax")
+            continue
+        except Exception as exc:  # anything else pybtex raises: a problem of this entry, not a traceback
+            diags.error(loc.path, loc.line, f"BibTeX entry '{key}' cannot be formatted: {exc!r} — check its "
+                        "fields.", "bibtex.incomplete")
             continue
         alabel = author_labels[key]
         sources[key] = Source(
@@ -333,6 +359,20 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
             location=loc,
         )
     return sources
+
+
+def _letters(n: int) -> str:
+    """a, b, … z, aa, ab, …: the suffix that tells apart the n-th of several works of one author and year."""
+    return (_letters(n // 26 - 1) if n >= 26 else "") + "abcdefghijklmnopqrstuvwxyz"[n % 26]
+
+
+_LATEX_ERRORS = (PybtexError, UnicodeDecodeError)  # LaTeX that pybtex, or latexcodec, cannot read
+
+
+def _unformatted(key: str, exc: Exception) -> str:
+    # The reason only: without pybtex's "in line 1" (of the field's own text), or latexcodec's codec name.
+    what = exc.reason if isinstance(exc, UnicodeDecodeError) else exc.args[0] if exc.args else str(exc)
+    return f"BibTeX entry '{key}' cannot be read: {what} — check the braces of its names and fields."
 
 
 def check_keys(items, known: dict[str, Source], path: str, line: int, diags: Diagnostics) -> None:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import difflib
 import html
+import reprlib
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import PurePosixPath
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
+
+from .limits import MESSAGE_CHARS, QUOTED_CHARS
 
 
 class Severity(str, Enum):
@@ -34,7 +37,27 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message} [{self.code}]"
+        return f"{where}: {bounded(self.message)} [{self.code}]"
+
+
+def bounded(message: str) -> str:
+    """The message on one line; when it is longer than MESSAGE_CHARS (it quotes long text from the sources),
+    its beginning and its end (what to do), with what is between them left out."""
+    message = " ".join(message.splitlines())
+    if len(message) <= MESSAGE_CHARS:
+        return message
+    keep = MESSAGE_CHARS // 2
+    return f"{message[:keep]} […{len(message) - 2 * keep:,} characters…] {message[-keep:]}"
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = QUOTED_CHARS
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict = 3, 10, 10
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` as a message quotes it: long text, long lists and deep nesting elided with '...'."""
+    return _SHOWN.repr(value)
 
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str:

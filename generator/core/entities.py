@@ -33,7 +33,8 @@ from .scan import SPAN_ENTITY_RE, XREF_RE, Heading, Scan, ScannedEntity
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_TITLE_RE = re.compile(r"^\*\*(?P<title>.+?):?\*\*:?\s*")
 AREA_TEXT_RE = re.compile(r"^Area (?P<letter>[A-D])\s*[–—-]\s*(?P<text>.+)$")
-INLINE_QUOTE_RE = re.compile(r"^(?P<quote>.+?)\s*\((?P<code>[A-D]\d{2}|FG[A-D])(?:\s+(?P<role>police|fire|partner))?\)$",
+# (The quote is greedy, up to its last non-space: a lazy one tried the spaces after every word of it.)
+INLINE_QUOTE_RE = re.compile(r"^(?P<quote>.*\S)\s*\((?P<code>[A-D]\d{2}|FG[A-D])(?:\s+(?P<role>police|fire|partner))?\)$",
                              re.I)
 BLOCK_KINDS = ("lesson", "area", "focus-group")
 SPAN_KINDS = ("example", "quote")

@@ -8,15 +8,17 @@ import re
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from . import citations as cit
 from . import collector
-from .diagnostics import Diagnostics, did_you_mean
+from .diagnostics import Diagnostics, did_you_mean, shown
 from .frontmatter import FrontMatter, SplitDocument, read_source, split
+from .limits import SLUG_CHARS, exhausted, markdown_within_limits
 from .loadcache import LoadCache
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from .project import Layout
-from .scan import EXPLICIT_ID_RE, Scan, scan
+from .scan import Scan, explicit_id, scan
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 AREAS = ("A", "B", "C", "D")
@@ -50,9 +52,11 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
     texts: dict[str, str] = {}  # page -> its file's text
     numbers: dict[str, Vignette] = {}  # vignette number -> the first vignette that has it
 
+    unread: set[str] = set()  # pages whose file could not be read: what they say is not known
     for path in sorted((root / layout.content).rglob("*.md")):
         page = path.relative_to(root / layout.content).as_posix()
-        _load_document(root, path, page, "chapter", kb, diags, scans, texts, numbers, cache)
+        if not _load_document(root, path, page, "chapter", kb, diags, scans, texts, numbers, cache):
+            unread.add(page)
     also_cited: set[str] = set()
     for path in sorted((root / layout.vignettes).glob("*.md")):
         page = f"vignettes/{path.name}"
@@ -63,14 +67,16 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
                         "page.duplicate")
             _shadowed(root, path, kind, kb, also_cited, cache)
             continue
-        _load_document(root, path, page, kind, kb, diags, scans, texts, numbers, cache)
+        if not _load_document(root, path, page, kind, kb, diags, scans, texts, numbers, cache):
+            unread.add(page)
 
     from .entities import build_entities  # the knowledge graph, once every page is read
 
     build_entities(kb, scans, diags, root)
-    _check_references(kb, diags, also_cited)
-    _check_links(kb, scans, diags)
-    if any(d.code == "file.encoding" and d.path.endswith(".bib") for d in diags.items):
+    # With a page unread, what nothing links to, uses or cites is not known: it might.
+    _check_references(kb, diags, also_cited, complete=not unread)
+    _check_links(kb, scans, diags, unread)
+    if any(d.code.startswith(UNREAD_CODES) and d.path.endswith(".bib") for d in diags.items):
         # With a .bib file unread, "unknown key" would only repeat that problem for each citation.
         diags.items[:] = [d for d in diags.items if d.code != "citation.unknown-key"]
     kb.index()
@@ -81,8 +87,22 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
     return kb, diags
 
 
-def _read(path: Path, rel: str, diags: Diagnostics) -> str | None:
-    return read_source(path, rel, diags)
+# The problems that leave a whole file unread (the file's path is the problem's).
+UNREAD_CODES = ("file.", "limit.file-size", "limit.markup", "limit.line-length", "limit.block-lines",
+                "limit.block-size", "limit.nesting", "limit.resources")
+
+
+def _read_document(path: Path, rel: str, diags: Diagnostics, cache: LoadCache) -> tuple[str, SplitDocument, Scan] | None:
+    """A Markdown file's text, split and scanned; None (the problem reported) when it cannot be read, is beyond the limits
+    that keep parsing it quick (limits.py), or runs out of stack or memory all the same."""
+    text = read_source(path, rel, diags)
+    if text is None or not markdown_within_limits(text, rel, diags):
+        return None
+    try:
+        return (text, *_split_and_scan(text, rel, diags, cache))
+    except (RecursionError, MemoryError) as exc:
+        diags.error(rel, None, exhausted(exc), "limit.resources")
+        return None
 
 
 def _split_and_scan(text: str, rel: str, diags: Diagnostics, cache: LoadCache) -> tuple[SplitDocument, Scan]:
@@ -104,24 +124,38 @@ def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: 
     """A file that lost to another for the same page: keep its id and citations known, so that the one
     problem (the duplicate) does not cascade into unknown links and uncited sources."""
     rel = path.relative_to(root).as_posix()
-    text = read_source(path, rel, Diagnostics())
-    if text is None:
+    read = _read_document(path, rel, Diagnostics(), cache)
+    if read is None:
         return
-    also_cited.update(i.key for c in _split_and_scan(text, rel, Diagnostics(), cache)[1].citations for i in c.items)
+    also_cited.update(i.key for c in read[2].citations for i in c.items)
     if kind == "vignette":
-        vid = f"vignette:{path.stem}"
-        kb.entities.setdefault(vid, Entity(vid, f"Vignette ({path.stem})", f"vignettes/{path.name}"))
+        entity = _page_entity(kind, f"vignettes/{path.name}", path.stem)
+        kb.entities.setdefault(entity.id, entity)
+
+
+def _page_entity(kind: str, page: str, stem: str, title: str = "") -> Entity:
+    """The entity of a page: ``vignette:<slug>`` (its label a placeholder until the front matter is read) or
+    ``chapter:<page without .md, '/' as '-'>``."""
+    if kind == "vignette":
+        return Entity(f"vignette:{stem}", f"Vignette ({stem})", page)
+    return Entity(f"chapter:{Path(page).with_suffix('').as_posix().replace('/', '-')}", title or stem, page)
 
 
 def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics,
                    scans: dict[str, Scan], texts: dict[str, str], numbers: dict[str, Vignette],
-                   cache: LoadCache) -> None:
+                   cache: LoadCache) -> bool:
+    """Load one page into ``kb``; False when its file could not be read (the problem is reported). The page is
+    then empty, its address and id still known: links to it add no problems of their own, and nothing
+    renders text that was not checked."""
     rel = path.relative_to(root).as_posix()
-    text = _read(path, rel, diags)
-    if text is None:
-        return
-    texts[page] = text
-    doc, s = _split_and_scan(text, rel, diags, cache)
+    read = _read_document(path, rel, diags, cache)
+    if read is None:
+        kb.documents[page] = Document(kind, page, rel, path.stem, "", 1)
+        entity = _page_entity(kind, page, path.stem)
+        kb.entities[entity.id] = entity
+        scans[page] = Scan((), (), (), ())
+        return False
+    texts[page], doc, s = read
     fm = doc.front_matter
     marker = GENERATOR_MARKER_RE.search(doc.body) if "report:" in doc.body else None
     if marker:  # an island's, or a deferred island's placeholder (mdext)
@@ -138,8 +172,8 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
             diags.error(rel, h1s[0].line, "a vignette has no '# ' heading of its own — its title comes from "
                         "the front matter ('Vignette N: title'). Make it '## ' or remove it.", "vignette.h1")
         if vignette is None:  # keep the id so that links to it do not cascade into more errors
-            vid = f"vignette:{path.stem}"
-            kb.entities[vid] = Entity(vid, f"Vignette ({path.stem})", page)
+            entity = _page_entity(kind, page, path.stem)
+            kb.entities[entity.id] = entity
             title, meta = path.stem, {}
         elif vignette.number in numbers:  # by number, not a scan of every vignette: linear in vignettes
             other = numbers[vignette.number]
@@ -164,8 +198,8 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
             for extra in h1s[1:]:
                 diags.error(rel, extra.line, f"second '# ' heading '{extra.text}' — a page has one title "
                             f"('{title}', line {h1s[0].line}). Make this one '## '.", "page.many-titles")
-        entity_id = f"chapter:{Path(page).with_suffix('').as_posix().replace('/', '-')}"
-        kb.entities[entity_id] = Entity(entity_id, title, page)
+        entity = _page_entity(kind, page, path.stem, title)
+        kb.entities[entity.id] = entity
 
     cites = []
     for n, c in enumerate(s.citations, start=1):
@@ -177,6 +211,7 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     kb.documents[page] = Document(kind, page, rel, title, doc.body, doc.body_line, s.headings,
                                   tuple(cites), xrefs, meta)
     scans[page] = s
+    return True
 
 
 def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: tuple[str, ...],
@@ -203,14 +238,14 @@ def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: t
         if expected is list:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 diags.error(rel, fm.line_of(key), f"field '{key}' must be a list of names, one '- name' line "
-                            f"each, not {value!r}.", "frontmatter.type")
+                            f"each, not {shown(value)}.", "frontmatter.type")
                 ok = False
         elif expected is dict and not isinstance(value, dict):
             diags.error(rel, fm.line_of(key), f"field '{key}' must be a mapping of 'name: value' lines, not "
-                        f"{value!r}.", "frontmatter.type")
+                        f"{shown(value)}.", "frontmatter.type")
             ok = False
         elif not isinstance(value, expected):
-            diags.error(rel, fm.line_of(key), f"field '{key}' must be text, not {value!r} — put it in quotes.",
+            diags.error(rel, fm.line_of(key), f"field '{key}' must be text, not {shown(value)} — put it in quotes.",
                         "frontmatter.type")
             ok = False
     return ok
@@ -227,9 +262,9 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
         return None
     d = fm.data
     ok = True
-    if not SLUG_RE.match(slug):
-        diags.error(rel, None, f"file name '{slug}' is not a slug — use lower-case words joined by hyphens; it "
-                    "becomes the page's address /vignettes/<slug>/.", "vignette.slug")
+    if not SLUG_RE.match(slug) or len(slug) > SLUG_CHARS:
+        diags.error(rel, None, f"file name '{slug}' is not a slug — use lower-case words joined by hyphens, at most "
+                    f"{SLUG_CHARS} characters; it becomes the page's address /vignettes/<slug>/.", "vignette.slug")
         ok = False
     if d["number"] not in ROMAN:
         diags.error(rel, fm.line_of("number"), f"number '{d['number']}' is not a Roman numeral I–X — the report "
@@ -250,15 +285,20 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
                     tuple(d["services"]), tuple(d["partners"]), page, SourceLocation(rel, fm.line))
 
 
-def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) -> None:
-    """Inline links between pages, and headings whose anchors collide — with their lines, before rendering."""
+def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, unread: set[str]) -> None:
+    """Inline links between pages, and headings whose anchors collide — with their lines, before rendering. (The
+    anchors of an ``unread`` page are not known.)"""
     from .render import generated_page_paths  # the pages the generator adds
 
     generated = generated_page_paths(kb)
     anchors: dict[str, set[str]] = {}
     for page, doc in kb.documents.items():
+        if page in unread:
+            continue
         ids = {h.anchor for h in doc.headings} | {c.anchor for c in doc.citations} | {x.anchor for x in doc.xrefs}
-        ids |= set(EXPLICIT_IDS_RE.findall(doc.body)) | {"references-on-this-page"}
+        # '{ #id }' at the end of a line: attr_list gives that id to the heading or block.
+        ids |= {i for line in doc.body.split("\n") if "{" in line and (i := explicit_id(line))}
+        ids.add("references-on-this-page")
         anchors[page] = ids
     for entity in kb.entities.values():
         if entity.anchor and entity.page in anchors:
@@ -278,6 +318,12 @@ def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) 
                             "heading.duplicate-anchor")
             seen.setdefault(h.anchor, h.line)
         for line, target in scans[page].links:
+            try:
+                urlsplit(target)
+            except ValueError as exc:  # e.g. "http://[": MkDocs, and the PDF, would stop at it
+                diags.error(doc.file, line, f"link to '{target}' is not a valid address ({exc}) — check its brackets.",
+                            "link.invalid")
+                continue
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("//"):
                 continue  # http:, mailto: … — not ours to check
             path, _, fragment = target.partition("#")
@@ -293,16 +339,17 @@ def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics) 
                             f"{did_you_mean(fragment, anchors[to])}", "link.missing-anchor")
 
 
-# '{ #id }' / '{: #id }' at the end of any line: attr_list gives that id to a heading or a block.
-EXPLICIT_IDS_RE = re.compile(EXPLICIT_ID_RE.pattern, re.M)
-
-
-def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str] = frozenset()) -> None:
+def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str] = frozenset(),
+                      complete: bool = True) -> None:
+    """Unknown cross-references; and, when every page was read (``complete``), what nothing links to, uses
+    or cites. (With a page unread, only the pages' own ids are all known.)"""
     for doc in kb.documents.values():
         for x in doc.xrefs:
-            if x.target not in kb.entities:
+            if x.target not in kb.entities and (complete or x.target.startswith(("vignette:", "chapter:"))):
                 diags.error(x.location.path, x.location.line, f"unknown cross-reference '{x.target}' — no "
                             f"entity has this id.{did_you_mean(x.target, kb.entities)}", "xref.unknown")
+    if not complete:
+        return
     from .entities import terms_used
 
     linked = set(kb.backlinks) | {link.target.split("#")[0] for link in kb.lesson_links} \

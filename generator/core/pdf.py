@@ -46,6 +46,7 @@ from markdown.treeprocessors import Treeprocessor
 from . import pdfcache, pdfworker, release
 from .diagnostics import BuildError, Diagnostic
 from .htmlcheck import diagnostics as html_problems
+from .limits import exhausted
 from .mdext import RenderState, ReportExtension
 from .model import KnowledgeBase
 from .pdfcache import PdfCache
@@ -148,7 +149,10 @@ class PdfLinks(Treeprocessor):
         """The href to write, or None to drop the link (a page that is not in the PDF)."""
         if not href:
             return None
-        parts = urlsplit(href)
+        try:
+            parts = urlsplit(href)
+        except ValueError:  # not an address at all ("http://[", refused by the checks): left as written
+            return href
         if parts.scheme or parts.netloc:
             return href  # external: http(s), mailto
         if not parts.path:
@@ -214,7 +218,11 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
         markdown = doc.body
     headings: list[Heading] = []
     md = Markdown(extensions=[*BASE_EXTENSIONS, ReportExtension(state), PdfExtension(state, headings)])
-    html = clean(md.convert(markdown))  # WeasyPrint sees only what a page may hold
+    try:
+        html = clean(md.convert(markdown))  # WeasyPrint sees only what a page may hold
+    except (RecursionError, MemoryError) as exc:
+        raise BuildError([Diagnostic(doc.file if doc else page, None, exhausted(exc, "rendering"),
+                                     "limit.resources")]) from None
     if state.problems or state.unsafe:
         raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in state.problems]
                          + html_problems(kb, page, state.unsafe))

@@ -24,6 +24,7 @@ from typing import NoReturn
 
 from . import collector
 from .diagnostics import BuildError, Diagnostic
+from .limits import exhausted
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 WRITE_OPTIONS = {
@@ -253,6 +254,8 @@ def _lay_out(jobs: int, results: int, eager: bool, *, mask: set, close: tuple[in
             outcome = ("problems", exc.diagnostics)
         except OSError as exc:
             outcome = ("os-error", exc)
+        except (RecursionError, MemoryError) as exc:  # a document deeper or larger than WeasyPrint can lay out
+            outcome = ("problems", [Diagnostic(Path(out).name, None, exhausted(exc, "laying out"), "limit.resources")])
         except Exception:
             outcome = ("crash", traceback.format_exc())
         with open(results, "wb") as pipe:

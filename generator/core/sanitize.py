@@ -23,7 +23,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 import nh3
 

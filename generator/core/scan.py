@@ -17,14 +17,12 @@ from .citations import CITATION_RE, parse_citation
 from .model import CitationItem, Heading
 
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
-HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+HEADING_RE = re.compile(r"(#{1,6})\s+(.*)")  # the title without its closing #s: see heading_title
 CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1")
 # [text][kind:id] — the label of a reference-style link names an entity.
 XREF_RE = re.compile(r"\[(?P<text>[^\[\]\n]*)\]\[(?P<target>(?P<kind>[a-z]+):(?P<id>[\w.-]+))\]")
-ATTR_RE = re.compile(r"\s*\{[:#][^}]*\}\s*$")
 # [text](target "title") — an inline link; images (![…](…)) are links too for this purpose.
 LINK_RE = re.compile(r"\]\((?P<target><[^>\n]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-EXPLICIT_ID_RE = re.compile(r"\{:?\s*#([\w-]+)[^}]*\}\s*$")
 # Entity declarations. On a block (paragraph or list item), at the end of its first line:
 #   - **Evaluation matters:** understanding … {#lesson:evaluation-matters}
 # On the exact words of a passage:
@@ -41,6 +39,42 @@ LIST_ITEM_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+\.)\s+")
 EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)")
 
 
+# A line's closing attribute list ('{: #id .class }', '{#id}'), and its id — the first '{' of its kind after the
+# line's last-but-one '}' that the line's last '}' closes (see _closing_braces).
+_ATTR_OPEN_RE = re.compile(r"\{[:#]")
+_EXPLICIT_ID_OPEN_RE = re.compile(r"\{:?\s*#([\w-]+)")
+
+
+def _closing_braces(line: str) -> tuple[int, int] | None:
+    """(where the text after the line's last-but-one '}' starts, where its last '}' is) when the line ends with a
+    '}' (and spaces), else None. Searched from the right: a pattern searched from the left, '{' then anything
+    but '}' up to the last '}', would scan to the end of the line from every '{' (and every space before it)."""
+    end = len(line.rstrip())
+    if not end or line[end - 1] != "}":
+        return None
+    return line.rfind("}", 0, end - 1) + 1, end - 1
+
+
+def strip_attr_list(line: str) -> str:
+    """The line without its closing attribute list and the spaces before it."""
+    braces = _closing_braces(line)
+    found = _ATTR_OPEN_RE.search(line, *braces) if braces else None
+    return line[:found.start()].rstrip() if found else line
+
+
+def explicit_id(line: str) -> str | None:
+    """The id that the line's closing attribute list gives it ('{ #id }', '{: #id .class }'), if any."""
+    braces = _closing_braces(line)
+    found = _EXPLICIT_ID_OPEN_RE.search(line, *braces) if braces else None
+    return found.group(1) if found else None
+
+
+def heading_title(text: str) -> str:
+    """A '#' heading's text without the optional closing #s and the spaces around them (in Python rather than
+    in HEADING_RE, where trailing spaces made the search cubic in their number)."""
+    return text.rstrip().rstrip("#").rstrip()
+
+
 def heading_anchor(text: str, used: dict[str, int]) -> str:
     """The id Python-Markdown's toc extension gives a heading (same slug, same de-duplication)."""
     explicit, base = _anchor_base(text)
@@ -54,10 +88,10 @@ def heading_anchor(text: str, used: dict[str, int]) -> str:
 @lru_cache(maxsize=4096)  # headings repeat across pages (every vignette asks the same four questions)
 def _anchor_base(text: str) -> tuple[bool, str]:
     """(True, id) for a heading with an explicit ``{ #id }``, else (False, its slug before de-duplication)."""
-    m = EXPLICIT_ID_RE.search(text)
-    if m:
-        return True, m.group(1)
-    return False, slugify(EMPHASIS_RE.sub("", ATTR_RE.sub("", text)), "-")
+    found = explicit_id(text)
+    if found:
+        return True, found
+    return False, slugify(EMPHASIS_RE.sub("", strip_attr_list(text)), "-")
 
 
 @dataclass(frozen=True)
@@ -131,10 +165,11 @@ def scan(body: str, first_line: int) -> Scan:
         text = CODE_SPAN_RE.sub(lambda s: " " * len(s.group(0)), raw) if "`" in raw else raw
         prose.append((line, text))
         # Cheap tests first: most lines of prose have no markup that any of the patterns below look for.
-        h = HEADING_RE.match(text) if text.startswith("#") else None
+        h = HEADING_RE.fullmatch(text) if text.startswith("#") else None
         if h:
-            title = ATTR_RE.sub("", h.group(2))
-            heading = Heading(len(h.group(1)), title, line, heading_anchor(h.group(2), used_anchors))
+            words = heading_title(h.group(2))
+            title = strip_attr_list(words)
+            heading = Heading(len(h.group(1)), title, line, heading_anchor(words, used_anchors))
             headings.append(heading)
             section = heading
         # Interview extracts: "> text" lines up to a "> — CODE role" line.
