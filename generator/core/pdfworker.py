@@ -31,13 +31,29 @@ WRITE_OPTIONS = {
 }
 
 
+# WeasyPrint's warnings about the machine it runs on, which no change to the report can fix (the start of
+# each one's format string): each is printed once, as a note, and the build goes on. Every other warning
+# is a problem in what is laid out.
+MACHINE_NOTES = {
+    "Using fontTools instead of HarfBuzz-Subset": (
+        "note: HarfBuzz-Subset 4.1 or later is not installed, so WeasyPrint subsets the PDF's fonts with "
+        "fontTools instead. The PDF is complete, but its bytes differ from a build with HarfBuzz-Subset (such "
+        "as a release's SHA256SUMS). On Debian or Ubuntu: sudo apt-get install libharfbuzz-subset0"),
+}
+
+
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.notes: dict[str, None] = {}  # in order, each once
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        note = next((n for start, n in MACHINE_NOTES.items() if str(record.msg).startswith(start)), None)
+        if note is None:
+            self.messages.append(record.getMessage())
+        else:
+            self.notes[note] = None
 
 
 def write_pdf(html: str, out: Path) -> int:
@@ -56,6 +72,8 @@ def write_pdf(html: str, out: Path) -> int:
             data = document.write_pdf(**WRITE_OPTIONS)
     finally:
         logger.removeHandler(collect)
+    for note in collect.notes:
+        print(note, flush=True)  # flushed: the layout worker ends without flushing
     if collect.messages:
         raise BuildError([Diagnostic(out.name, None, f"WeasyPrint: {m}", "pdf.layout")
                           for m in dict.fromkeys(collect.messages)])
