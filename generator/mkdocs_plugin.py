@@ -37,12 +37,20 @@ class ReportConfig(Config):
     references_dir = c.Type(str, default="references")
 
 
+def _not_where(record: logging.LogRecord) -> bool:
+    """Leaves out MkDocs' notes on the folder it builds into: ``report build`` builds into a temporary
+    folder, and says where the site is once it is in place."""
+    return not (record.levelno == logging.INFO and record.getMessage().startswith(
+        ("Cleaning site directory", "Building documentation to directory:")))
+
+
 class ReportPlugin(BasePlugin[ReportConfig]):
     serving = False  # mkdocs serve: show problems instead of stopping
 
     def on_startup(self, *, command, dirty):
         # Defining on_startup also keeps this instance across the rebuilds of `mkdocs serve`.
         self.serving = command == "serve"
+        logging.getLogger("mkdocs.commands.build").addFilter(_not_where)
 
     def on_config(self, config):
         self.root = Path(config.config_file_path).parent

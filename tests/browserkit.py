@@ -17,6 +17,64 @@ AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10: reflow at 320 CSS px (400% zoom of a 1280 px window)
+MODES = {
+    "desktop-light": dict(viewport=DESKTOP, color_scheme="light", scheme="default"),
+    "phone-dark": dict(viewport=PHONE, color_scheme="dark", scheme="slate"),
+}
+
+SHOWN_FOCUS = """window.shownFocus = e => {
+  // Material's colour-scheme switch is a visually hidden radio button whose focus shows on the
+  // label after it (.md-option.focus-visible + label).
+  if (e.getBoundingClientRect().width) return e;
+  const next = e.nextElementSibling;
+  return next && next.tagName === 'LABEL' && next.getBoundingClientRect().width ? next : e;
+}"""
+
+# The elements wider than the window, unless they scroll in a region of their own; null when it does not
+# scroll sideways.
+WIDER_THAN_THE_WINDOW = """() => {
+  const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w) return null;
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.md-typeset__scrollwrap'))
+    .filter(e => getComputedStyle(e).visibility !== 'hidden')
+    .slice(0, 5).map(e => e.tagName + '.' + e.className);
+}"""
+
+# The links on screen named only by a symbol such as ↩ or ¶, not in words.
+LINKS_WITHOUT_WORDS = """() => [...document.querySelectorAll('a[href]')]
+  .filter(a => a.getClientRects().length && getComputedStyle(a).visibility !== 'hidden')
+  .map(a => [a.getAttribute('aria-label') || a.textContent.trim() || a.getAttribute('title') || '', a.outerHTML])
+  .filter(([name]) => !/[\\p{L}\\p{N}]/u.test(name))
+  .map(([name, html]) => JSON.stringify(name) + ' ' + html.slice(0, 120))"""
+
+
+def load(pg, path: str) -> None:
+    pg.goto(path)
+    # report.js runs after Material's bundle has mounted the page.
+    pg.wait_for_function("() => !!document.querySelector('.report-header-button')")
+    pg.evaluate("() => { " + SHOWN_FOCUS + " }")
+
+
+def settle(pg) -> None:
+    """Wait for CSS transitions to end: axe measures colours as they are at that moment."""
+    pg.wait_for_function("() => !document.getAnimations().some(a => a.playState === 'running')")
+
+
+def focused(pg) -> dict:
+    """What has the keyboard focus: tag, text, name, classes, box, and whether it is the page itself."""
+    return pg.evaluate("""() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return {none: true};
+      const shown = shownFocus(e);
+      const r = shown.getBoundingClientRect();
+      return {none: false, tag: e.tagName, text: (e.innerText || '').trim(), cls: e.className || '',
+              label: e.getAttribute('aria-label') || '', href: e.getAttribute('href') || '',
+              inHeader: !!e.closest('.md-header'), inContent: !!e.closest('.md-content'),
+              inDrawer: !!e.closest('.md-sidebar--primary'),
+              box: {x: r.x, y: r.y, width: r.width, height: r.height}};
+    }""")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -53,6 +111,21 @@ def new_page(browser, base_url, **context_options):
     pg = context.new_page()
     pg.requested = requested
     return pg
+
+
+def refuse_other_hosts(pg, base_url: str) -> list[str]:
+    """Refuse every request of the page's context to another host; the list of them ("<page> -> <URL>")."""
+    refused: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith((base_url + "/", "data:")):
+            r.continue_()
+        else:
+            refused.append(f"{pg.url} -> {r.request.url}")
+            r.abort()
+
+    pg.context.route("**/*", route)
+    return refused
 
 
 def run_axe(pg, axe_source: str, tags: list[str]) -> list[dict]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -14,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("REPORT_DEBUG", "1")  # a bug in the generator shows its traceback in every test (entry.main)
 SOURCE = REPO.parent / "shared" / "source" / "year3-partnership-innovation-prevention.md"
 CHROMIUM = Path("/usr/bin/chromium")
+EPOCH = 1700000000  # the real site's build time: 2023-11-14 22:13:20 UTC, already 2023-11-15 in Kiribati
 
 MINI_BIB = """\
 @book{huxham2005,
@@ -119,19 +123,54 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           cwd=cwd, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The real report, built once with the real CLI into a temporary folder."""
-    site = tmp_path_factory.mktemp("real") / "site"
-    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(REPO), "build",
-                             "--site-dir", str(site)], capture_output=True, text=True)
+def build_real_report(root: Path, site: Path, *, tz: str, locale: str) -> Path:
+    """``report build`` of the report at ``root`` into ``site``, as the release builds it (SOURCE_DATE_EPOCH
+    set), in time zone ``tz`` and ``locale``; the PDF laid out by WeasyPrint, not copied from a cache."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "TZ": tz, "LC_ALL": locale, "LANG": locale,
+           "REPORT_NO_CACHE": "1"}
+    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(root), "build",
+                             "--site-dir", str(site)], cwd=root, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return site
 
 
-def chromium_or_skip() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
+def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder ``name`` filled by ``make(folder)`` once per test run. Under pytest-xdist each worker is a
+    process with its own session fixtures: the first worker to ask makes the folder while the others
+    wait for it, then every worker reads that one."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    run = tmp_path_factory.getbasetemp().parent  # this run's, above the workers' own folders
+    folder, done = run / name, run / f"{name}.done"
+    with open(run / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, even if make() fails
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The real report, built once per test run with the real CLI into a temporary folder (in UTC)."""
+    folder = once_per_run(tmp_path_factory, "real",
+                          lambda f: build_real_report(REPO, f / "site", tz="UTC", locale="C.UTF-8"))
+    return folder / "site"
+
+
+def required(what: str, found: bool, packages: str) -> None:
+    """Skip the test when ``what`` is missing, but fail it in CI (CI=true), where every test must run."""
+    if found:
+        return
     if os.environ.get("CI") == "true":
-        pytest.fail("Chromium is required in CI (/usr/bin/chromium); .ci/run installs it with apt-get")
-    pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install chromium)")
+        pytest.fail(f"{what} is required in CI; make test installs it (apt-get install {packages})")
+    pytest.skip(f"{what} is not installed (apt-get install {packages}; make test installs it)")
+
+
+def chromium_or_skip() -> Path:
+    required("Chromium at /usr/bin/chromium", CHROMIUM.exists(), "chromium")
+    return CHROMIUM

@@ -9,16 +9,13 @@ import re
 
 import pytest
 
-from browserkit import DESKTOP, PHONE, WCAG_TAGS, describe, new_page, run_axe, site_paths
+from browserkit import (DESKTOP, MODES, NARROW, PHONE, WCAG_TAGS, describe, focused, load, new_page, run_axe,
+                        settle)
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = pytest.mark.browser
 
 LONG_PAGE = "/partnership-working-and-innovation/"  # headings, citations, quotes, a long TOC
-MODES = {
-    "desktop-light": dict(viewport=DESKTOP, color_scheme="light", scheme="default"),
-    "phone-dark": dict(viewport=PHONE, color_scheme="dark", scheme="slate"),
-}
 
 
 @pytest.fixture(scope="module", params=list(MODES))
@@ -32,40 +29,13 @@ def mode_page(request, browser, base_url):
     pg.context.close()
 
 
-SHOWN_FOCUS = """window.shownFocus = e => {
-  // Material's colour-scheme switch is a visually hidden radio button whose focus shows on the
-  // label after it (.md-option.focus-visible + label).
-  if (e.getBoundingClientRect().width) return e;
-  const next = e.nextElementSibling;
-  return next && next.tagName === 'LABEL' && next.getBoundingClientRect().width ? next : e;
-}"""
-
-
-def load(pg, path: str) -> None:
-    pg.goto(path)
-    # report.js runs after Material's bundle has mounted the page.
-    pg.wait_for_function("() => !!document.querySelector('.report-header-button')")
-    pg.evaluate("() => { " + SHOWN_FOCUS + " }")
-
-
-def settle(pg) -> None:
-    """Wait for CSS transitions to end: axe measures colours as they are at that moment."""
-    pg.wait_for_function("() => !document.getAnimations().some(a => a.playState === 'running')")
-
-
-def focused(pg) -> dict:
-    """What has the keyboard focus: tag, text, name, classes, box, and whether it is the page itself."""
-    return pg.evaluate("""() => {
-      const e = document.activeElement;
-      if (!e || e === document.body) return {none: true};
-      const shown = shownFocus(e);
-      const r = shown.getBoundingClientRect();
-      return {none: false, tag: e.tagName, text: (e.innerText || '').trim(), cls: e.className || '',
-              label: e.getAttribute('aria-label') || '', href: e.getAttribute('href') || '',
-              inHeader: !!e.closest('.md-header'), inContent: !!e.closest('.md-content'),
-              inDrawer: !!e.closest('.md-sidebar--primary'),
-              box: {x: r.x, y: r.y, width: r.width, height: r.height}};
-    }""")
+def results_for(pg, query: str, first: str = "") -> None:
+    """Wait for the search results of the whole ``query``, not of the letters typed before its last: each
+    key typed starts a search, and a result's link highlights the words its search found (``?h=``). With
+    ``first``, the first result must be that page."""
+    h = "+".join(query.lower().split())
+    item = ".md-search-result__item:first-child" if first else ".md-search-result__item"
+    pg.locator(f'{item} > a[href$="{first}?h={h}"]').first.wait_for()
 
 
 def tab_until(pg, predicate, limit: int = 60, key: str = "Tab") -> dict:
@@ -79,18 +49,17 @@ def tab_until(pg, predicate, limit: int = 60, key: str = "Tab") -> dict:
 
 # ---- axe-core ---------------------------------------------------------------------------------
 
-def test_every_page_passes_axe_in_both_schemes(mode_page, built_site, axe_source):
+@pytest.mark.parametrize("mode", [pytest.param(m, marks=pytest.mark.xdist_group(m)) for m in MODES])
+def test_every_page_passes_axe_in_both_schemes(visits, mode):
     """Zero WCAG 2.0/2.1/2.2 A and AA violations, and no best-practice findings, on every page."""
     wcag, best = [], []
-    for path in site_paths(built_site):
-        load(mode_page, path)
-        scheme = mode_page.evaluate("document.body.getAttribute('data-md-color-scheme')")
-        assert scheme == mode_page.scheme, f"{path}: {mode_page.mode} shows the {scheme!r} scheme"
-        for v in run_axe(mode_page, axe_source, WCAG_TAGS + ["best-practice"]):
+    for path, seen in visits(mode).pages.items():
+        assert seen["scheme"] == MODES[mode]["scheme"], f"{path}: {mode} shows the {seen['scheme']!r} scheme"
+        for v in seen["axe"]:
             target = wcag if any(t in WCAG_TAGS for t in v["tags"]) else best
             target += [f"{path}: {line}" for line in describe([v])]
-    assert not wcag, f"{mode_page.mode}: WCAG failures:\n" + "\n".join(wcag)
-    assert not best, f"{mode_page.mode}: best-practice findings:\n" + "\n".join(best)
+    assert not wcag, f"{mode}: WCAG failures:\n" + "\n".join(wcag)
+    assert not best, f"{mode}: best-practice findings:\n" + "\n".join(best)
 
 
 def test_open_search_citation_preview_and_menu_pass_axe(mode_page, axe_source):
@@ -99,7 +68,7 @@ def test_open_search_citation_preview_and_menu_pass_axe(mode_page, axe_source):
     load(mode_page, LONG_PAGE)
     mode_page.keyboard.press("/")  # Material's shortcut: focus the search
     mode_page.keyboard.type("partnership")
-    mode_page.locator(".md-search-result__item").first.wait_for()
+    results_for(mode_page, "partnership")
     settle(mode_page)
     states = {"search results": run_axe(mode_page, axe_source, WCAG_TAGS + ["best-practice"])}
     mode_page.keyboard.press("Escape")
@@ -117,20 +86,15 @@ def test_open_search_citation_preview_and_menu_pass_axe(mode_page, axe_source):
 
 # ---- keyboard ---------------------------------------------------------------------------------
 
-def test_every_page_starts_with_a_skip_link_to_its_content(page, built_site):
-    page.set_viewport_size(DESKTOP)
-    for path in site_paths(built_site):
-        load(page, path)
-        page.keyboard.press("Tab")
-        first = focused(page)
+@pytest.mark.xdist_group("desktop-light")
+def test_every_page_starts_with_a_skip_link_to_its_content(visits):
+    for path, seen in visits("desktop-light").pages.items():
+        first = seen["first focus"]
         assert first["text"] == "Skip to content", f"{path}: the first Tab reaches {first}"
         box, vp = first["box"], DESKTOP
         assert box["width"] > 0 and 0 <= box["y"] < vp["height"], f"{path}: the skip link is off screen"
-        settle(page)
-        assert page.evaluate("getComputedStyle(document.activeElement).opacity") == "1", path
-        page.keyboard.press("Enter")
-        page.keyboard.press("Tab")
-        after = focused(page)
+        assert seen["first focus opacity"] == "1", path
+        after = seen["focus after skipping"]
         assert after["inContent"], f"{path}: after skipping, Tab reaches {after} instead of the content"
 
 
@@ -215,7 +179,7 @@ def test_search_works_from_the_keyboard_alone(browser, base_url, viewport):
             pg.keyboard.press("Enter")
             assert focused(pg)["tag"] == "INPUT"
         pg.keyboard.type("road safety")
-        pg.locator(".md-search-result__item").first.wait_for()
+        results_for(pg, "road safety", first="/vignettes/road-safety/")
         pg.keyboard.press("ArrowDown")
         pg.keyboard.press("Enter")
         pg.wait_for_url("**/vignettes/road-safety/**")
@@ -257,46 +221,27 @@ def test_tabbing_to_a_citation_shows_its_full_reference_on_screen(browser, base_
         pg.context.close()
 
 
-def test_every_link_has_a_name_in_words(page, built_site):
+@pytest.mark.xdist_group("desktop-light")
+def test_every_link_has_a_name_in_words(visits):
     """No link is named only by a symbol such as ↩ or ¶: a screen reader user hears where it goes."""
-    bad = []
-    for path in site_paths(built_site):
-        load(page, path)
-        bad += [f"{path}: {b}" for b in page.evaluate("""() => [...document.querySelectorAll('a[href]')]
-          .filter(a => a.getClientRects().length && getComputedStyle(a).visibility !== 'hidden')
-          .map(a => [a.getAttribute('aria-label') || a.textContent.trim() || a.getAttribute('title') || '', a.outerHTML])
-          .filter(([name]) => !/[\\p{L}\\p{N}]/u.test(name))
-          .map(([name, html]) => JSON.stringify(name) + ' ' + html.slice(0, 120))""")]
+    bad = [f"{path}: {b}" for path, seen in visits("desktop-light").pages.items() for b in seen["links without words"]]
     assert not bad, "\n".join(bad)
 
 
 # ---- zoom and reflow --------------------------------------------------------------------------
 
-def test_no_page_scrolls_sideways_at_320_px_or_with_text_at_200_percent(page, built_site):
+@pytest.mark.xdist_group("desktop-light")
+def test_no_page_scrolls_sideways_at_320_px_or_with_text_at_200_percent(visits):
     """WCAG 1.4.10 (reflow at 320 CSS px, i.e. 400% zoom of a 1280 px window) and 1.4.4 (text at 200%)."""
-    overflow = []
-    for size, text_zoom in (({"width": 320, "height": 640}, 1), (DESKTOP, 2)):
-        page.set_viewport_size(size)
-        for path in site_paths(built_site):
-            load(page, path)
-            if text_zoom != 1:
-                page.evaluate("z => { const h = document.documentElement;"
-                              " h.style.fontSize = parseFloat(getComputedStyle(h).fontSize) * z + 'px'; }", text_zoom)
-            wide = page.evaluate("""() => {
-              const w = document.documentElement.clientWidth;
-              if (document.documentElement.scrollWidth <= w) return null;
-              return [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.md-typeset__scrollwrap'))
-                .filter(e => getComputedStyle(e).visibility !== 'hidden')
-                .slice(0, 5).map(e => e.tagName + '.' + e.className);
-            }""")
-            if wide:
-                overflow.append(f"{path} at {size['width']} px, text x{text_zoom}: wider than the window: {wide}")
+    overflow = [f"{path} at {size}: wider than the window: {seen[key]}"
+                for name, key, size in (("narrow", "wider at 320 px", "320 px"),
+                                        ("desktop-light", "wider at 200% text", "1280 px, text x2"))
+                for path, seen in visits(name).pages.items() if seen[key]]
     assert not overflow, "\n".join(overflow)
 
 
 def test_a_wide_table_scrolls_in_its_own_named_region_by_keyboard(browser, base_url):
-    pg = new_page(browser, base_url, viewport={"width": 320, "height": 640})
+    pg = new_page(browser, base_url, viewport=NARROW)
     try:
         load(pg, "/about/")
         region = pg.locator(".md-typeset__scrollwrap").first

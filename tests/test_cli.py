@@ -46,6 +46,8 @@ def test_build_writes_the_site_and_a_failed_build_keeps_the_previous_one(tmp_pat
     first = run_cli("build", cwd=root)
     assert first.returncode == 0, first.stdout + first.stderr
     site = root / "site"
+    assert first.stdout.splitlines()[-1] == f"site written to {site}"
+    assert ".site-new-" not in first.stdout + first.stderr  # the temporary folder it was built in
     assert (site / "vignettes" / "road-safety" / "index.html").is_file()
     assert (site / "references" / "index.html").is_file()
     before = tree_digest(site)

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, required
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def java_or_skip() -> str:
-    java = shutil.which("java")
-    if java:
-        return java
-    if os.environ.get("CI") == "true":
-        pytest.fail("Java is required in CI for the Nu Html Checker; .ci/run installs default-jre-headless")
-    pytest.skip("Java not installed (apt-get install default-jre-headless)")
-
-
 def test_every_page_is_valid_html(built_site):
-    java = java_or_skip()
+    java = shutil.which("java")
+    required("Java", java is not None, "default-jre-headless")
     if not VNU_JAR.exists():
         pytest.fail(f"{VNU_JAR} is missing: run `npm ci --ignore-scripts` (make test does)")
     pages = sorted(built_site.rglob("*.html"))

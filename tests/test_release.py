@@ -18,33 +18,23 @@ import pytest
 import yaml
 
 import generator
-from conftest import REPO
+from conftest import EPOCH, REPO, build_real_report, once_per_run
 from generator.core import release
 
-EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC, already 2023-11-15 in Kiribati
+@pytest.fixture(scope="session")
+def two_builds(built_site, tmp_path_factory) -> tuple[Path, Path]:
+    """The real report built twice: from the repository in UTC (the tests' real site), and from a copy of
+    it in another folder, in another time zone and locale."""
 
+    def elsewhere(folder: Path) -> None:
+        copy = folder / "elsewhere" / "report"
+        shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "site", ".site-*", "node_modules", "tests", "__pycache__", ".*_cache", ".cache",
+            "*.egg-info"))
+        build_real_report(copy, copy / "public", tz="Pacific/Kiritimati", locale="POSIX")
 
-def build(root: Path, site: Path, tz: str, locale: str) -> Path:
-    # REPORT_NO_CACHE: both builds lay the PDF out, so that its bytes are WeasyPrint's, twice.
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "TZ": tz, "LC_ALL": locale, "LANG": locale,
-           "REPORT_NO_CACHE": "1"}
-    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(root), "build",
-                             "--site-dir", str(site)], cwd=root, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return site
-
-
-@pytest.fixture(scope="module")
-def two_builds(tmp_path_factory) -> tuple[Path, Path]:
-    """The real report built twice: from the repository, and from a copy of it in another folder,
-    in another time zone and locale."""
-    first = build(REPO, tmp_path_factory.mktemp("a") / "site", "UTC", "C.UTF-8")
-    copy = tmp_path_factory.mktemp("b") / "elsewhere" / "report"
-    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "site", ".site-*", "node_modules", "tests", "__pycache__", ".*_cache", ".cache",
-        "*.egg-info"))
-    second = build(copy, copy / "public", "Pacific/Kiritimati", "POSIX")
-    return first, second
+    second = once_per_run(tmp_path_factory, "elsewhere", elsewhere) / "elsewhere" / "report" / "public"
+    return built_site, second
 
 
 def files(site: Path) -> dict[str, bytes]:
@@ -125,26 +115,63 @@ def steps(job: dict) -> str:
                      for s in job["steps"])
 
 
-def test_ci_runs_the_tests_on_every_push_and_pull_request():
+def test_ci_runs_the_readmes_two_commands_on_every_push_and_pull_request_with_the_system_packages_named():
     ci = workflow("ci.yml")
-    assert set(ci["on"]) == {"push", "pull_request"}
+    assert set(ci["on"]) == {"push", "pull_request", "workflow_call"}  # workflow_call: from the release
     [job] = ci["jobs"].values()
     assert job["env"]["CI"] == "true"
-    assert "bash .ci/run" in steps(job)
-    assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    text = steps(job)
+    assert text.index("python3 tools/system_deps.py test") < text.index("bash .ci/run")
+    commands = [line for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith(("#", "set ", "cd "))]
+    assert commands == ["make build", "make test"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"^make build +#.*\nmake test +#", readme, re.M)
 
 
 def test_release_publishes_a_tag_reproducibly_with_its_pdf_checksums_and_pages():
     wf = workflow("release.yml")
     assert wf["on"] == {"push": {"tags": ["v*"]}}
-    build_job, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
+    tag, ci, build_job, deploy = (wf["jobs"][name] for name in ("tag", "ci", "build", "deploy"))
+    assert "bash .ci/release-notes" in steps(tag)  # first of all: the tag names the version
+    assert ci == {"needs": "tag", "uses": "./.github/workflows/ci.yml"}
+    assert build_job["needs"] == "ci"
     text = steps(build_job)
     assert 'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct "$GITHUB_SHA")' in text
     assert text.index("SOURCE_DATE_EPOCH") < text.index("make build")
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):  # the PDF's bytes depend on them
+        assert text.index(package) < text.index("make build"), package
     assert "site/downloads/*.pdf" in text and "site/SHA256SUMS" in text
     assert build_job["permissions"] == {"contents": "write"}
-    assert "actions/upload-pages-artifact@" in text
+    assert "actions/upload-pages-artifact@" in text and "configure-pages" not in text
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+@pytest.fixture
+def release_notes(tmp_path):
+    """.ci/release-notes in a copy of what it reads, so that the notes it writes stay out of the checkout."""
+    (tmp_path / ".ci").mkdir()
+    for name in (".ci/release-notes", "pyproject.toml", "CHANGELOG.md"):
+        shutil.copy(REPO / name, tmp_path / name)
+
+    def run(tag: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(tmp_path / ".ci" / "release-notes")], capture_output=True, text=True,
+                              env={**os.environ, "GITHUB_REF_NAME": tag})
+
+    run.notes = tmp_path / "release-notes.md"
+    return run
+
+
+def test_a_release_refuses_a_tag_that_is_not_the_version_and_writes_the_versions_notes(release_notes):
+    version = release.version()
+    wrong = release_notes("v9.9.9")
+    assert wrong.returncode == 1
+    assert wrong.stderr == f"tag v9.9.9 does not match version {version} in pyproject.toml\n"
+    right = release_notes(f"v{version}")
+    assert right.returncode == 0, right.stderr
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = changelog.split(f"\n## [{version}]", 1)[1].split("\n## [", 1)[0]
+    assert release_notes.notes.read_text(encoding="utf-8").strip() == section.split("\n", 1)[1].strip()

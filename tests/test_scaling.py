@@ -39,6 +39,8 @@ from generator.core.mdext import RenderState, ReportExtension  # noqa: E402
 from generator.core.pdf import BASE_EXTENSIONS  # noqa: E402
 from generator.core.render import generated_pages, page_markdown  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a tenth of the suite's time: `make test` leaves it to CI and `make test-all`
+
 OURS = str(REPO / "generator") + "/"
 SIZES = (20, 40, 80)  # vignettes; multiples of 20 so that every kind of vignette occurs as often
 SLACK = 1.05  # allowed excess of the second increment over the first (longer numerals and ids)

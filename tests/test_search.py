@@ -1,4 +1,4 @@
-"""The site's own search, used as a reader would: words typed into the search box, in Chromium.
+"""The site's own search, used as a reader would: words put into the search box, in Chromium.
 
 A vignette's distinctive words find that vignette, a lesson's words its lesson, and an author's name
 the bibliography, among the first three results (Material's client-side lunr index, issue #5).
@@ -36,26 +36,23 @@ QUERIES = {
 
 @pytest.fixture(scope="module")
 def search(browser, base_url):
-    """Type a query into the search box; the paths of the first three results (one per page)."""
+    """Put a query into the search box; the paths of the first three results (one per page)."""
     pg = new_page(browser, base_url, viewport=DESKTOP)
     pg.goto("/")
     pg.keyboard.press("/")  # Material's shortcut to the search box
     assert pg.evaluate("document.activeElement.classList.contains('md-search__input')")
+    box = pg.locator(".md-search__input")
 
     def run(query: str) -> list[str]:
-        pg.keyboard.press("Control+A")
-        pg.keyboard.type(query)
-        first_word = re.findall(r"\w+", query.lower())[0]
-        # The results are this query's once their links highlight its first word (?h=...) and they
-        # have stopped changing (the search runs again after each key).
-        pg.wait_for_function("""w => {
-            const list = document.querySelector('.md-search-result__list'), now = Date.now();
-            const ready = [...list.querySelectorAll('a')].some(
-                a => decodeURIComponent(new URL(a.href).search).toLowerCase().includes(w));
-            if (!ready || list.innerHTML !== window.__lastResults) {
-                window.__lastResults = list.innerHTML; window.__since = now; return false;
-            }
-            return now - window.__since > 400; }""", arg=first_word, polling=100)
+        # Material searches when a key goes up. Emptied first, then given the whole query at once, the box
+        # asks for one search only: the first results listed after it was emptied are this query's, however
+        # long the search takes.
+        box.fill("")
+        pg.keyboard.press("End")
+        pg.wait_for_function("() => !document.querySelector('.md-search-result__list > li')")
+        box.fill(query)
+        pg.keyboard.press("End")
+        pg.locator(".md-search-result__list > li").first.wait_for()
         return pg.evaluate("""[...document.querySelectorAll('.md-search-result__list > li')].slice(0, 3)
             .map(li => new URL(li.querySelector('a').href).pathname)""")
 

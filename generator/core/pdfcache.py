@@ -9,7 +9,8 @@ tests prove it byte for byte). The key is the SHA-256 of all of it:
 - the versions of WeasyPrint and of the Python packages it requires (pydyf writes the PDF, fontTools
   subsets fonts, Pyphen hyphenates, tinycss2 and cssselect2 read the CSS, …);
 - the versions of the native libraries that shape and measure text (Pango, HarfBuzz, fontconfig,
-  FreeType) and of zlib, which compresses the PDF's streams;
+  FreeType), of HarfBuzz-Subset, which subsets the fonts (or that it is missing), and of zlib, which
+  compresses the PDF's streams;
 - the options the PDF is written with.
 
 Entries live in ``<folder>/<key>.pdf``; only the newest is kept. Every write is a temporary file
@@ -45,6 +46,9 @@ STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a build that w
 _NATIVE = {
     "pango": (("libpango-1.0.so.0", "libpango-1.0.dylib", "libpango-1.0-0.dll"), "pango_version_string"),
     "harfbuzz": (("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll"), "hb_version_string"),
+    # Optional: without it WeasyPrint subsets the fonts with fontTools, into other bytes ("unknown" then).
+    "harfbuzz-subset": (("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll"),
+                        "hb_version_string"),
     "fontconfig": (("libfontconfig.so.1", "libfontconfig.1.dylib", "libfontconfig-1.dll"), "FcGetVersion"),
     "freetype": (("libfreetype.so.6", "libfreetype.6.dylib", "libfreetype-6.dll"), None),
 }

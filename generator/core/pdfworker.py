@@ -68,13 +68,29 @@ class Refused(BuildError):
         super().__init__([*(r.diagnostic(where) for r in dict.fromkeys(refusals)), *others])
 
 
+# WeasyPrint's warnings about the machine it runs on, which no change to the report can fix (the start of
+# each one's format string): each is printed once, as a note, and the build goes on. Every other warning
+# is a problem in what is laid out.
+MACHINE_NOTES = {
+    "Using fontTools instead of HarfBuzz-Subset": (
+        "note: HarfBuzz-Subset 4.1 or later is not installed, so WeasyPrint subsets the PDF's fonts with "
+        "fontTools instead. The PDF is complete, but its bytes differ from a build with HarfBuzz-Subset (such "
+        "as a release's SHA256SUMS). On Debian or Ubuntu: sudo apt-get install libharfbuzz-subset0"),
+}
+
+
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.notes: dict[str, None] = {}  # in order, each once
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        note = next((n for start, n in MACHINE_NOTES.items() if str(record.msg).startswith(start)), None)
+        if note is None:
+            self.messages.append(record.getMessage())
+        else:
+            self.notes[note] = None
 
 
 @dataclass
@@ -108,6 +124,8 @@ def lay_out(html: str) -> LaidOut:
             data = document.write_pdf(**WRITE_OPTIONS)
     finally:
         logger.removeHandler(collect)
+    for note in collect.notes:
+        print(note, flush=True)  # flushed: the layout worker ends without flushing
     # WeasyPrint's own warnings about what the fetcher refused say less than the refusals.
     warnings = [m for m in dict.fromkeys(collect.messages) if pdfpolicy.REFUSED not in m]
     return LaidOut(data, len(document.pages), [*fetcher.refused, *refused], warnings)
