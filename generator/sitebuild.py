@@ -45,7 +45,9 @@ class SiteBuild:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_PDF": str(self._pdf),
                "REPORT_PDF_READY_FD": str(read_end)}
         try:
-            self.proc = subprocess.Popen(self._cmd, cwd=self._cwd, env=env, pass_fds=(read_end,))
+            # A process group of its own: Ctrl-C in the terminal reaches `report` alone, which stops MkDocs.
+            # Were MkDocs to die of it first, its failure could be reported instead of the interrupt.
+            self.proc = subprocess.Popen(self._cmd, cwd=self._cwd, env=env, pass_fds=(read_end,), process_group=0)
         except BaseException:
             self._close()
             raise
@@ -82,6 +84,8 @@ class SiteBuild:
             self._laying_out = False
 
     def _watch(self) -> None:
+        # Signals sent to the process are the main thread's to take: blocked here, they interrupt its waits.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
         try:  # wait for the child to end without reaping it: Popen.wait still does that
             info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT)
         except OSError:

@@ -127,7 +127,7 @@ def test_an_interrupted_build_keeps_the_previous_site_and_stops_mkdocs(project, 
     else:
         proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == code
+    assert proc.returncode == code, err
     name = "SIGINT" if how == "ctrl-c" else "SIGTERM"
     assert err.rstrip().endswith(f"interrupted ({name}); {project / 'site'} was left as it was.")
     assert "Traceback" not in err

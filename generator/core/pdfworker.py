@@ -252,10 +252,16 @@ def _lay_out(jobs: int, results: int, eager: bool, *, mask: set, close: tuple[in
     whatever happens (none of the host's clean-up is the worker's to run). ``mask``: the signal mask to
     restore; ``close``: the host's ends of the pipes.
 
+    Ctrl-C, SIGTERM and SIGHUP are ignored: sent to the whole process group, they are the host's to handle,
+    and it stops the worker. Were the worker to end first, the host could take the missing result for a
+    worker killed or out of memory before it noticed the interrupt.
+
     Python's cyclic garbage collector is off in it: its collections took about 0.2 s of the layout, while
     the garbage they would free is about 2 MB for the report's 40 pages (reference counting frees the
     rest), and the process ends as soon as the PDF is written."""
     try:
+        for signum in _HELD:
+            signal.signal(signum, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for fd in close:
             os.close(fd)
