@@ -157,11 +157,11 @@ def wait_for(path: Path, what: str) -> str:
 
 def children(pid: int) -> list[int]:
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
             try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
+                if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(proc.name))
             except (OSError, IndexError):  # ended meanwhile
                 pass
     return found
