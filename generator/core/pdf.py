@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import jinja2
 from markdown import Markdown
@@ -364,6 +364,8 @@ def _sources_of(refusal: Refusal, kb: KnowledgeBase, document: PdfDocument, wher
         doc = kb.documents.get(page.page)
         text = doc.body.splitlines() if doc else []
         lines = sorted({doc.body.count("\n", 0, m.start()) for m in names.finditer(doc.body)} if doc else ())
+        if not lines and refusal.target.startswith("file:"):  # written another way: '../../../x', '/x'
+            lines = [n for n, line in enumerate(text) if _names_file(line, refusal.target)]
         # The same address as an attachment and as an image: each problem on its own lines.
         attaching = [n for n in lines if "attachment" in text[n].lower()]
         lines = (attaching if refusal.kind == "attachment" else [n for n in lines if n not in attaching]) or lines
@@ -371,6 +373,22 @@ def _sources_of(refusal: Refusal, kb: KnowledgeBase, document: PdfDocument, wher
         if not lines and any(html.escape(w) in page.html for w in written if w):
             found.append(refusal.diagnostic(doc.file if doc else page.page))
     return found or [refusal.diagnostic(where)]
+
+
+_ADDRESS_RE = re.compile(r"""[^\s"'()<>]*/[^\s"'()<>]*""")
+
+
+def _names_file(line: str, target: str) -> bool:
+    """Whether an address on ``line``, resolved as WeasyPrint resolved it (against the fonts' folder), is
+    ``target``."""
+    base = FONTS_DIR.as_uri() + "/"
+    for address in _ADDRESS_RE.findall(line):
+        try:
+            if urljoin(base, html.unescape(address)) == target:
+                return True
+        except ValueError:  # not an address urljoin can read
+            continue
+    return False
 
 
 def render_html(kb: KnowledgeBase, pages: list[str], *, details_page: str = "about.md",
