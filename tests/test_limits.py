@@ -264,6 +264,13 @@ def test_a_link_that_is_no_address_is_a_problem_at_its_line(tmp_path):
         "[link.invalid]"]
 
 
+def test_a_link_with_a_space_before_a_stray_bracket_is_a_problem_at_its_line_not_a_traceback(tmp_path):
+    # Python-Markdown reads the whole 'https://example ]org/a' as the address; MkDocs stopped at it with a traceback.
+    assert problems_of(tmp_path, about("[licence](https://example ]org/a)\n"), only=A) == [
+        f"{A}:3: link to 'https://example ]org/a' is not a valid address (Invalid IPv6 URL) — check its brackets. "
+        "[link.invalid]"]
+
+
 def test_the_pdf_renders_a_page_with_an_address_it_cannot_read(tmp_path):
     # Python-Markdown reads '(https://x ]y/z)' as the address 'https://x ]y/z', which urlsplit refuses: the PDF
     # renders the page all the same, and the sanitiser drops an address it cannot read (the words stay).

@@ -23,6 +23,9 @@ CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1")
 XREF_RE = re.compile(r"\[(?P<text>[^\[\]\n]*)\]\[(?P<target>(?P<kind>[a-z]+):(?P<id>[\w.-]+))\]")
 # [text](target "title") — an inline link; images (![…](…)) are links too for this purpose.
 LINK_RE = re.compile(r"\]\((?P<target><[^>\n]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+# A target with spaces and a square bracket, which LINK_RE does not read but Python-Markdown does (as the whole
+# of ``https://example ]org/a``): MkDocs cannot read such an address, so the loader must see it.
+BRACKETED_LINK_RE = re.compile(r"\]\((?P<target>[^)\n\[\]]*[\[\]][^)\n]*)\)")
 # Entity declarations. On a block (paragraph or list item), at the end of its first line:
 #   - **Evaluation matters:** understanding … {#lesson:evaluation-matters}
 # On the exact words of a passage:
@@ -199,6 +202,10 @@ def scan(body: str, first_line: int) -> Scan:
             xrefs.append(ScannedXRef(x["target"], x["text"], line, section))
         for link in LINK_RE.finditer(text):
             links.append((line, link["target"].strip("<>")))
+        if "](" in text:
+            read = {link.start() for link in LINK_RE.finditer(text)}
+            links += [(line, link["target"].strip()) for link in BRACKETED_LINK_RE.finditer(text)
+                      if link.start() not in read]
         for c in CITATION_RE.finditer(text):
             items = parse_citation(c["body"])
             if items:
