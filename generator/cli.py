@@ -15,12 +15,12 @@ from typing import Callable
 
 from .common.diagnostics import BuildError, Diagnostics
 from .knowledge.model import KnowledgeBase
-from .knowledge.loader import load_project
+from .compile.project import load_project
 from .common import release
 from .outputs.pdf import build_pdf
 from .outputs.pdfworker import LayoutWorker
 from .common.release import human_size
-from .compile.render import generated_page_paths
+from .knowledge.sitemap import generated_page_paths
 from .common.project import Layout
 from .knowledge.siteconfig import check_site, nav_pages
 from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap

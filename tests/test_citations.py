@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import write_project
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.knowledge.citations import CitationItem, parse_citation
 
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .vocabulary import VIGNETTE_NUMBERS
+
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the sources are, relative to the project root."""
+    """Where the sources are, relative to the project root, and how many vignettes they may number."""
 
     content: str = "content"
     vignettes: str = "vignettes"
     references: str = "references"
+    vignette_numbers: int = VIGNETTE_NUMBERS  # vignettes are numbered I to this, in Roman numerals
 
 
 def caches_read() -> bool:

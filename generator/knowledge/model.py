@@ -137,8 +137,6 @@ class LessonLink:
     location: SourceLocation
 
 
-LEVELS = ("primary", "secondary", "tertiary")
-SERVICE_COLUMNS = ("Police Scotland", "SFRS", "partners")
 
 
 @dataclass(frozen=True)
@@ -237,6 +235,7 @@ class KnowledgeBase:
     quotes: dict[str, Quote] = field(default_factory=dict)  # by id, in reading order
     terms: dict[str, Term] = field(default_factory=dict)  # by id, alphabetical
     backlinks: dict[str, list[Backlink]] = field(default_factory=dict)  # by target entity id
+    texts: dict[str, str] = field(default_factory=dict)  # site path -> its file's whole text, as read
 
     # Lookups by page, key or vignette are indexed once (see index()), so that rendering every page is
     # linear in the size of the report rather than pages × entities.
