@@ -6,7 +6,7 @@ import pytest
 
 from conftest import write_project
 from generator.compile.project import load_project
-from generator.knowledge.citations import CitationItem, parse_citation
+from generator.sources.dialect import CitationItem, parse_citation
 
 
 @pytest.mark.parametrize("body, expected", [

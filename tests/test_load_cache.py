@@ -20,8 +20,9 @@ import pytest
 from conftest import MINI_BIB, REPO, write_project
 from generator.common.project import Layout
 from generator.knowledge import citations, loader
-from generator.sources import frontmatter, loadcache, scan
-from generator.knowledge.model import Heading
+from generator.knowledge import loadcache
+from generator.sources import frontmatter, scan
+from generator.sources.scan import Heading
 from test_load_equivalence import assert_same_load, awkward_project
 
 if str(REPO) not in sys.path:

@@ -30,15 +30,10 @@ from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, SLUG_RE
 from .model import (Area, Backlink, Entity, KnowledgeBase, Lesson, LessonLink, Place,
                     PreventionExample, Quote, SourceLocation, Term)
 from .sitemap import GLOSSARY_PAGE, area_page, lesson_page
-from ..sources.scan import SPAN_ENTITY_RE, XREF_RE, Heading, Scan, ScannedEntity
+from ..sources.dialect import (AREA_TEXT_RE, BLOCK_DECLARATION_RE, BLOCK_KINDS, CITATION_TEXT_RE, INLINE_QUOTE_RE,
+                               LESSON_TITLE_RE, SPAN_ENTITY_RE, SPAN_KINDS, XREF_RE)
+from ..sources.scan import Heading, Scan, ScannedEntity
 
-LESSON_TITLE_RE = re.compile(r"^\*\*(?P<title>.+?):?\*\*:?\s*")
-AREA_TEXT_RE = re.compile(r"^Area (?P<letter>[A-D])\s*[–—-]\s*(?P<text>.+)$")
-# (The quote is greedy, up to its last non-space: a lazy one tried the spaces after every word of it.)
-INLINE_QUOTE_RE = re.compile(r"^(?P<quote>.*\S)\s*\((?P<code>[A-D]\d{2}|FG[A-D])(?:\s+(?P<role>police|fire|partner))?\)$",
-                             re.I)
-BLOCK_KINDS = ("lesson", "area", "focus-group")
-SPAN_KINDS = ("example", "quote")
 EXAMPLE_FIELDS = ("level", "services", "areas", "vignettes")
 
 
@@ -170,7 +165,6 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-BLOCK_DECLARATION_RE = re.compile(r"\s*\{#[a-z][\w-]*:[^{}\n]*\}\s*$", re.M)
 
 
 def _strip_declarations(markdown: str) -> str:
@@ -310,7 +304,6 @@ def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:
                             "example.vignette")
 
 
-CITATION_TEXT_RE = re.compile(r"\[@[^\]]*\]")
 # **, __, and a * not inside a word: "\*\*|__|(?<!\w)\*|\*(?!\w)", with the look-behind moved after the "*" it
 # precedes (a "*" not preceded by a word character), so that every branch starts with a character the
 # regular-expression engine can look for instead of trying every position of a whole vignette.

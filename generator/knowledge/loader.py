@@ -15,7 +15,7 @@ from ..common import collector
 from ..common.diagnostics import Diagnostics, did_you_mean, shown
 from ..sources.frontmatter import FrontMatter, SplitDocument, read_source, split
 from ..common.limits import SLUG_CHARS, exhausted, markdown_within_limits
-from ..sources.loadcache import LoadCache
+from .loadcache import LoadCache
 from .entities import build_entities, terms_used
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from ..common.project import Layout

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sources.dialect import CitationItem
+from ..sources.scan import Heading
+
 
 @dataclass(frozen=True, order=True)
 class SourceLocation:
@@ -13,22 +16,6 @@ class SourceLocation:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    line: int
-    anchor: str = ""  # the id the heading gets on the page
-
-
-@dataclass(frozen=True)
-class CitationItem:
-    key: str
-    prefix: str = ""
-    locator: str = ""
-    suppress_author: bool = False
 
 
 @dataclass(frozen=True)
