@@ -309,14 +309,14 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
 def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, layouts, capfd):
     site = built / "site"
     before = tree(site)
-    # A picture that is not there: the check leaves it to MkDocs, whose strict build fails at its end.
+    # A picture that is not there: the check leaves it to the compile step, which fails the site.
     (built / "content" / "about.md").write_text("# About\n\n![A chart](img/missing.png)\n", encoding="utf-8")
     capfd.readouterr()
     assert cli.build(built, site) == 1
     out, err = capfd.readouterr()
     assert len(layouts) == 0  # reused: about.md is not in the PDF, so nothing it is made from changed
     assert "PDF reused" not in out and "PDF written" not in out  # it is not in a site: that failed
-    assert "contains a link 'img/missing.png', but the target is not found" in err
+    assert "content/about.md: image 'img/missing.png' — the site has no file 'img/missing.png'" in err
     assert "Aborted with 1 warnings in strict mode!" in out + err
     assert err.rstrip().endswith(f"build failed; {site} was left as it was.")
     assert tree(site) == before

@@ -10,7 +10,9 @@ import re
 import markdown
 import pytest
 
-from generator.compile.mdext import Fragments, RenderState, ReportExtension, island, restore_deferred
+from generator.compile.fragments import Fragments
+from generator.compile.islands import island, restore_deferred
+from generator.compile.mdext import RenderState, ReportExtension
 from generator.compile.render import page_markdown
 from generator.knowledge.sitemap import relative_url, site_url
 from test_knowledge import load
@@ -160,26 +162,26 @@ PLAIN_AND_NOT = [
 
 @pytest.mark.parametrize("text", PLAIN_AND_NOT)
 def test_plain_extracts_skip_markdown_but_come_out_the_same(tmp_path, text, monkeypatch):
-    import generator.compile.mdext as mdext
+    import generator.compile.fragments as fragments
 
     kb, _ = load(tmp_path)
     fast = Fragments(kb, "voices.md").html(text)
-    monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
+    monkeypatch.setattr(fragments, "_is_plain_paragraph", lambda markdown: False)
     assert fast == Fragments(kb, "voices.md").html(text)
 
 
 def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_text_path(monkeypatch):
     from pathlib import Path
 
-    import generator.compile.mdext as mdext
+    import generator.compile.fragments as fragments
     from generator.compile.project import load_project
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     texts = [q.markdown for q in kb.quotes.values()]
-    assert sum(mdext._is_plain_paragraph(t) for t in texts) > len(texts) // 2  # the path is used
+    assert sum(fragments._is_plain_paragraph(t) for t in texts) > len(texts) // 2  # the path is used
     fast = Fragments(kb, "voices.md")
     fast_html = [fast.html(t) for t in texts]
-    monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
+    monkeypatch.setattr(fragments, "_is_plain_paragraph", lambda markdown: False)
     slow = Fragments(kb, "voices.md")
     assert fast_html == [slow.html(t) for t in texts]
 
@@ -206,7 +208,7 @@ def test_the_fast_term_search_finds_exactly_what_the_pattern_finds():
 
     from generator.compile.project import load_project
     from generator.knowledge.entities import term_pattern
-    from generator.compile.mdext import term_matches
+    from generator.compile.terms import term_matches
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     pattern = term_pattern(kb)
@@ -281,7 +283,7 @@ def test_text_no_inline_pattern_can_change_skips_them_with_the_same_html(tmp_pat
 def test_the_plain_text_path_steps_aside_for_inline_patterns_it_does_not_know():
     from markdown.inlinepatterns import SimpleTagInlineProcessor
 
-    from generator.compile.mdext import inline_triggers, may_match_inline
+    from generator.compile.plaintext import inline_triggers, may_match_inline
 
     md = markdown.Markdown(extensions=["attr_list"])
     assert not may_match_inline("a ~~b~~", inline_triggers(md))  # nothing of Python-Markdown's own matches it

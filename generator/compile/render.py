@@ -12,7 +12,10 @@ from markupsafe import Markup, escape
 from ..knowledge.entities import term_by_abbr, term_pattern, terms_used
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
                                  VIGNETTES_INDEX, VOICES_PAGE, relative_path, relative_url)
-from .mdext import Fragments, RenderState, island, term_matches
+from .fragments import Fragments
+from .islands import island
+from .state import RenderState
+from .terms import term_matches
 from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 

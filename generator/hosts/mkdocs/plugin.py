@@ -30,8 +30,10 @@ from ...compile.sanitize import clean, with_content_security_policy
 from ...common.project import Layout
 from ...common.vocabulary import VIGNETTE_NUMBERS
 from ...knowledge.loader import stays_inside
-from ...compile.mdext import RenderState, ReportExtension, restore_deferred
-from ...compile.render import REQUIRED_EXTENSIONS, environment, page_markdown
+from ...compile.compiler import Compiler
+from ...compile.islands import restore_deferred
+from ...compile.render import REQUIRED_EXTENSIONS, environment
+from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.sitemap import entity_pages, generated_page_paths
 
 log = logging.getLogger("mkdocs.plugins.report")
@@ -114,13 +116,10 @@ class ReportPlugin(BasePlugin[ReportConfig]):
                 raise Abort(f"REPORT_PDF={self.pdf}: no such file — build the PDF first (report pdf).")
             report["pdf"] = {"url": f"downloads/{self.pdf.name}", "size": release.human_size(self.pdf.stat().st_size)}
         self.kb = kb
-        # Islands in sections that search leaves out reach the page only after it is indexed.
-        self.state = RenderState(kb, defer_unindexed=True)
         self.deferred: dict[str, list[str]] = {}
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
-        config.markdown_extensions.append(ReportExtension(self.state))
         self.layout = layout
         return config
 
@@ -217,16 +216,22 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         for page in sorted(generated_page_paths(self.kb)):
             inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
             files.append(File.generated(config, page, content="", inclusion=inclusion))
-        # Every page's Markdown (the generated pages', the vignettes' facts and related passages) is
-        # rendered here, in one pass, and handed to MkDocs as it reaches each page (on_page_markdown).
-        # The same work, about a third faster: the templates' code and data stay in the processor's
-        # caches, where one page at a time, between Python-Markdown's conversions of the pages, they
-        # do not (BENCHMARKS.md). While `mkdocs serve` shows problems in the sources, a page may not
-        # render at all: each is then rendered as MkDocs reaches it, where its failure is reported.
-        self.rendered: dict[str, str | None] = {}
+        # Every page is compiled here, in one pass, to the standard Markdown handed to MkDocs as it reaches each
+        # page (on_page_markdown); islands that search leaves out reach the page only after it is indexed. While
+        # `mkdocs serve` shows problems in the sources, a page may not compile at all: each is then compiled as
+        # MkDocs reaches it, where its failure is reported.
+        # Links are checked as MkDocs checks Markdown links (validation.links): what it warns about, a warning.
+        pages = [f.src_uri for f in files.documentation_pages()]
+        links = SiteLinks(frozenset(pages), frozenset(f.src_uri for f in files if not f.is_documentation_page()),
+                          frozenset(c for c in LINK_CHECKS if config.validation.links[c] >= logging.WARNING))
+        self.compiler = Compiler(self.kb, config.markdown_extensions, config.mdx_configs, links=links,
+                                 defer_unindexed=True)
+        self.compiled = {}
         if not self.problems:
-            for file in files.documentation_pages():
-                self.rendered[file.src_uri] = page_markdown(self.kb, file.src_uri)
+            self.compiled = {page: self.compiler.compile(page) for page in pages}
+            for problem in self.compiler.anchor_problems(self.compiled):
+                log.warning(str(problem))
+            self._report([p for c in self.compiled.values() for p in self._problems(c)])
         return files
 
     def _jinja_cache(self) -> Path:
@@ -256,7 +261,6 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return env
 
     def on_page_markdown(self, markdown, page, config, files):
-        self.state.page = page.file.src_uri
         doc = self.kb.documents.get(page.file.src_uri)
         if doc is not None and doc.file in self.refused:  # only while serving: a build stops at the problem
             page.meta = {}
@@ -266,41 +270,40 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         for key in ("title", "description"):
             if isinstance(page.meta.get(key), str) and not isinstance(page.meta[key], Markup):
                 page.meta[key] = escape(page.meta[key])
-        try:
-            ours = (self.rendered.pop(page.file.src_uri) if page.file.src_uri in self.rendered
-                    else page_markdown(self.kb, page.file.src_uri))
-        except Exception:  # a page the loader could not read; its problem is in the banner
-            if not (self.serving and self.problems):
-                raise
-            ours = None
-        return markdown if ours is None else ours
+        compiled = self.compiled.pop(page.file.src_uri, None)
+        if compiled is None:  # only while serving with problems in the sources
+            try:
+                compiled = self.compiler.compile(page.file.src_uri)
+            except Exception:  # a page the loader could not read; its problem is in the banner
+                return markdown
+            self._report(self._problems(compiled))
+        self.deferred[page.file.src_uri] = compiled.deferred
+        return compiled.markdown
 
     def on_page_content(self, html, page, config, files):
-        if self.state.island_ids and page.present_anchor_ids is not None:
-            # HTML the core rendered itself (islands) bypasses MkDocs: its ids count for link checks.
-            page.present_anchor_ids |= self.state.island_ids
         # Every page's HTML, before search indexes it, and its deferred islands hold only what a page may.
         html = clean(html)
-        if self.state.deferred:
-            self.deferred[page.file.src_uri] = [clean(island) for island in self.state.deferred]
-        if self.state.unsafe:
-            self.state.problems += [str(d) for d in html_problems(self.kb, page.file.src_uri, self.state.unsafe)]
-        if self.state.problems:
-            problems, self.state.problems = self.state.problems, []
-            if not self.serving:
-                raise PluginError("\n".join(problems))
-            for problem in problems:
-                log.error(problem)
-            self.problems += problems
         if self.serving and self.problems:
             html = problems_html(self.problems) + html
         return html
+
+    def _problems(self, compiled) -> list[str]:
+        for problem in compiled.link_problems:
+            log.warning(str(problem))
+        return [*compiled.problems, *(str(d) for d in html_problems(self.kb, compiled.page, compiled.unsafe))]
+
+    def _report(self, problems: list[str]) -> None:
+        for problem in problems:
+            log.error(problem)
+        self.problems += problems
+        if problems and not self.serving:
+            raise Abort(f"{len(problems)} problem(s) in the report's pages; nothing was built.")
 
     @event_priority(-100)  # after every other plugin: Material's search indexes page.content here
     def on_page_context(self, context, page, config, nav):
         deferred = self.deferred.pop(page.file.src_uri, None)
         if deferred:
-            page.content = restore_deferred(page.content, deferred)
+            page.content = restore_deferred(page.content, [clean(island) for island in deferred])
         return context
 
     def on_serve(self, server, config, builder):
