@@ -6,6 +6,7 @@ module only once that worker runs."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -20,10 +21,11 @@ from .common import release
 from .outputs.pdf import build_pdf
 from .outputs.pdfworker import LayoutWorker
 from .common.release import human_size
-from .knowledge.sitemap import generated_page_paths
+from .knowledge.sitemap import DOWNLOADS, generated_page_paths
 from .common.project import Layout
 from .knowledge.siteconfig import check_site, nav_pages
 from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
+from .outputs.stage import StagedPdf, stage_project
 from .entry import PDF_NAME, pdf_cache, will_lay_out
 from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed
 
@@ -108,11 +110,14 @@ def _refused_output(root: Path, path: Path, option: str) -> str | None:
     if why is not None and option == "--site-dir":
         return (f"error: {option} {path}: {why} — it would delete the sources. Use a folder outside {outside} "
                 "and the project itself, such as site/ (the default) or public/.")
+    if why is not None and option == "DIR":
+        return (f"error: report stage {path}: {why} — it would replace the sources. Use a folder outside {outside} "
+                "and the project itself, such as staged/.")
     if why is not None:
         return (f"error: {option} {path}: {why} — the PDF would be written over or among the sources. Write it "
                 f"outside {outside} and the project's folder itself, or leave out --out (site/downloads/).")
-    if option == "--site-dir" and path.exists() and not path.is_dir():
-        return f"error: {option} {path}: is a file, not a folder — the site would replace it. Give a folder."
+    if option in ("--site-dir", "DIR") and path.exists() and not path.is_dir():
+        return f"error: {option} {path}: is a file, not a folder — it would be replaced. Give a folder."
     if option == "--out" and path.is_file() and not _is_pdf(path):
         return (f"error: {option} {path}: is a file that is not a PDF — writing the PDF there would destroy it. "
                 "Give a new file name, or a PDF to replace.")
@@ -168,6 +173,47 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         print(f"interrupted ({signal.Signals(signum).name}); {kept}.", file=sys.stderr)
         return 128 + signum
     print(*said, f"site written to {stage.site_dir}", sep="\n")
+    return 0
+
+
+def stage_command(root: Path, out: Path, *, pdf: bool, use_cache: bool) -> int:
+    """``report stage DIR``: the report as an MkDocs project that needs no plugin of ours, written whole into
+    ``out`` or not at all; with the PDF (made, or reused from the cache) unless ``pdf`` is false."""
+    refused = _refused_output(root, out, "DIR")
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
+    try:
+        epoch = release.source_date_epoch()
+    except ValueError as exc:
+        print(f"error: {exc}.", file=sys.stderr)
+        return 2
+    failed = f"nothing was staged; {out.resolve()} was left as it was."
+    kb = _checked(root)
+    if kb is None:
+        print(failed, file=sys.stderr)
+        return 1
+    try:
+        with locked(out, say=_say_waiting), Staging(out) as stage:
+            staged_pdf = None
+            if pdf:
+                staged_pdf = StagedPdf(stage.path / ".pdf" / PDF_NAME, PDF_NAME)
+                if make_pdf(root, staged_pdf.path, kb=kb, epoch=epoch, use_cache=use_cache,
+                            shown=stage.site_dir / "docs" / DOWNLOADS / PDF_NAME) != 0:
+                    print(failed, file=sys.stderr)
+                    return 1
+            problems = stage_project(root, kb, stage.path, pdf=staged_pdf)
+            if staged_pdf is not None:
+                shutil.rmtree(staged_pdf.path.parent)
+            if problems:
+                print(BuildError(problems).report(), file=sys.stderr)
+                print(failed, file=sys.stderr)
+                return 1
+            stage.publish()
+    except OSError as exc:
+        print(f"error: {exc}; {failed}", file=sys.stderr)
+        return 1
+    print(f"MkDocs project written to {stage.site_dir}: build it with mkdocs build -f {stage.site_dir / 'mkdocs.yml'}")
     return 0
 
 

@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pdf", help="build only the PDF (default: site/downloads/" + PDF_NAME + ")")
     p.add_argument("--out", type=Path, default=None, help="where to write the PDF")
     p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+    s = sub.add_parser("stage", help="write the report as an ordinary MkDocs project (mkdocs.yml and docs/) into DIR, "
+                                     "which any host that reads mkdocs.yml builds without the report plugin")
+    s.add_argument("dir", type=Path, help="the folder to write (replaced only on success)")
+    s.add_argument("--no-pdf", action="store_true", help="leave the PDF out (the pages then offer none)")
+    s.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     n = sub.add_parser("new", help="start a new page from a template (never overwrites)")
     n.add_argument("kind", choices=NEW_KINDS)
     n.add_argument("slug", help="file name without .md: lower-case words joined by hyphens")
@@ -103,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             return cli.check(root)
         if args.command == "new":
             return scaffold.main(root, args.kind, args.slug)
+        if args.command == "stage":
+            return cli.stage_command(root, args.dir, pdf=not args.no_pdf, use_cache=not args.no_cache)
         return cli.pdf_command(root, args.out, use_cache=not args.no_cache)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)

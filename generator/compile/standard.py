@@ -21,6 +21,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from ..common.diagnostics import Diagnostic
+from .sanitize import clean
 from .sitelinks import SiteLinks
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -43,12 +44,13 @@ class Written:
 class StandardWriter(Treeprocessor):
     """Writes the finished tree as standard Markdown into ``self.written`` (and leaves Python-Markdown an empty
     tree to serialise). ``links``: the site's links, made from ``.md`` paths as the host would; None when
-    another processor has made the links already (the PDF's). The compile step sets ``page`` (its site path)
+    another processor has made the links already (the PDF's). ``sanitize``: every block's HTML goes through the
+    sanitiser, for a host that would not clean the page itself. The compile step sets ``page`` (its site path)
     and ``source`` (its file, for problems) before each page."""
 
-    def __init__(self, md: Markdown, links: SiteLinks | None):
+    def __init__(self, md: Markdown, links: SiteLinks | None, sanitize: bool):
         super().__init__(md)
-        self.site_links = links
+        self.site_links, self.sanitize = links, sanitize
         self.page = self.source = ""
         self.written = Written()
 
@@ -73,7 +75,7 @@ class StandardWriter(Treeprocessor):
     def _postprocess(self, html: str) -> str:
         for processor in self.md.postprocessors:
             html = processor.run(html)
-        return html
+        return clean(html) if self.sanitize else html
 
     def _heading(self, el: etree.Element, labels: dict[str, str]) -> str:
         html = self.md.serializer(el)
@@ -134,10 +136,10 @@ def _ids(root: etree.Element, raw_blocks: list) -> set[str]:
 class StandardExtension(Extension):
     """Registers the :class:`StandardWriter` after every other tree processor."""
 
-    def __init__(self, links: SiteLinks | None):
-        self.links = links
+    def __init__(self, links: SiteLinks | None, sanitize: bool = False):
+        self.links, self.sanitize = links, sanitize
         super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
-        self.writer = StandardWriter(md, self.links)
+        self.writer = StandardWriter(md, self.links, self.sanitize)
         md.treeprocessors.register(self.writer, "report-standard-writer", -100)
