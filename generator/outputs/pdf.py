@@ -1,11 +1,10 @@
 """The PDF edition: the report's pages as one HTML document, laid out by WeasyPrint in one pass.
 
 The host passes the pages in the report's order (it knows the navigation; the core does not). Each
-page's Markdown goes through the same :class:`~generator.compile.mdext.ReportExtension` and base
-extensions as on the site, so citations, quotes and cross-references render identically. Only links
-change: :class:`PdfRenderState` and :class:`PdfLinks` turn every link between pages into an internal
-link ``#<page>--<anchor>``, and every id is prefixed with its page's id so that ids stay unique in the
-one document. A link to a page that is not in the PDF keeps its words and loses its target.
+page is compiled as for the site (:mod:`..compile.compiler`), so citations, quotes and cross-references
+render identically, then rendered as the standard Markdown it becomes. Only links change: the compile step
+runs :mod:`.pdflinks`, which turns every link between pages into an internal link ``#<page>--<anchor>``
+and prefixes every id with its page's id, so that ids stay unique in the one document.
 
 Citations are author–year, each linked to its entry in the References chapter (no page-foot notes:
 WeasyPrint 70 misplaces them, and drops some when the footnote area has a top border and padding).
@@ -40,28 +39,27 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import jinja2
 from markdown import Markdown
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
 
 from . import pdfcache, pdfworker
 from ..common import release
 from ..common.diagnostics import BuildError, Diagnostic
-from ..compile.htmlcheck import diagnostics as html_problems
 from ..common.limits import exhausted
-from ..compile.mdext import RenderState, ReportExtension
-from ..knowledge.model import KnowledgeBase
-from .pdfcache import PdfCache
-from .pdfworker import FONTS_DIR, WRITE_OPTIONS, Refusal, Refused
+from ..compile.compiler import Compiler
+from ..compile.htmlcheck import diagnostics as html_problems
 from ..compile.render import REQUIRED_EXTENSIONS, page_markdown
 from ..compile.sanitize import clean
+from ..knowledge.model import KnowledgeBase
+from .pdfcache import PdfCache
+from .pdflinks import Heading, PdfExtension, PdfRenderState, global_id, page_id
+from .pdfworker import FONTS_DIR, WRITE_OPTIONS, Refusal, Refused
 
 # The site's Python-Markdown extensions, less those that only style code blocks on the site (code is
 # still fenced as there: HTML shown in a code block stays text).
 BASE_EXTENSIONS = tuple(dict.fromkeys(("toc", "attr_list", "md_in_html", "tables", "admonition", "fenced_code",
                                        *REQUIRED_EXTENSIONS)))
+# What the compiled pages need: their headings' ids.
+COMPILED_EXTENSIONS = ("attr_list",)
 PAGE_REFERENCES_ID = "references-on-this-page"  # the per-page reference list that mdext appends
-ID_ATTRIBUTES = ("id",)
-IDREF_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "for", "headers")
 
 SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire reform in Scotland: "
            "partnership working, innovation and prevention in Police Scotland and the Scottish Fire "
@@ -71,113 +69,6 @@ KEYWORDS = ("police and fire reform", "Police Scotland", "Scottish Fire and Resc
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
-
-
-def page_id(page: str) -> str:
-    """The id of a page's section in the PDF: ``vignettes/road-safety.md`` -> ``vignettes-road-safety``."""
-    stem = posixpath.splitext(page)[0]
-    if stem.endswith("/index"):
-        stem = stem[: -len("/index")]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "home"
-
-
-def global_id(page: str, anchor: str = "") -> str:
-    """A page's element id, unique in the whole PDF: ``introduction--cite-3``."""
-    return f"{page_id(page)}--{anchor}" if anchor else page_id(page)
-
-
-@dataclass
-class PdfRenderState(RenderState):
-    """Links between pages become links inside the one document; pages outside it get no target."""
-
-    in_pdf: frozenset[str] = frozenset()
-
-    def href(self, target_page: str, anchor: str = "") -> str:
-        if target_page not in self.in_pdf:
-            return ""  # PdfLinks keeps the words and drops the link
-        return "#" + global_id(target_page, anchor)
-
-
-@dataclass
-class Heading:
-    level: int
-    id: str  # global id
-    text: str
-
-
-class PdfLinks(Treeprocessor):
-    """Prefix every id with the page's id; turn ``page.md#anchor`` links into ``#page--anchor``.
-
-    Runs last (after toc has given headings their ids); records the page's h1 and h2 for the contents.
-    """
-
-    def __init__(self, md: Markdown, state: PdfRenderState, headings: list[Heading]):
-        super().__init__(md)
-        self.state = state
-        self.headings = headings
-        self.page_ids = {page_id(p) for p in state.in_pdf}
-
-    def run(self, root):
-        page = self.state.page
-        for el in root.iter():
-            for name in ID_ATTRIBUTES:
-                if el.get(name):
-                    el.set(name, global_id(page, el.get(name)))
-            for name in IDREF_ATTRIBUTES:
-                if el.get(name):
-                    el.set(name, " ".join(global_id(page, i) for i in el.get(name).split()))
-            if el.tag == "a" and el.get("href") is not None:
-                target = self._target(el.get("href"))
-                if target is None:
-                    del el.attrib["href"]
-                    el.tag = "span"
-                    el.set("class", (el.get("class", "") + " link--outside").strip())
-                else:
-                    el.set("href", target)
-            if el.tag in ("h1", "h2") and el.get("id"):
-                self.headings.append(Heading(int(el.tag[1]), el.get("id"), self._text(el)))
-
-    def _text(self, el) -> str:
-        """A heading's words as a reader sees them: Python-Markdown keeps raw HTML and entities as
-        placeholders until after the tree is done, so put them back and reduce them to text."""
-        text = "".join(el.itertext())
-        text = re.sub(r"\x02wzxhzdk:(\d+)\x03",
-                      lambda m: self.md.htmlStash.rawHtmlBlocks[int(m.group(1))], text)
-        text = self.md.treeprocessors["unescape"].unescape(text) if "unescape" in self.md.treeprocessors else text
-        return html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
-
-    def _target(self, href: str) -> str | None:
-        """The href to write, or None to drop the link (a page that is not in the PDF)."""
-        if not href:
-            return None
-        try:
-            parts = urlsplit(href)
-        except ValueError:  # not an address at all ("http://[", refused by the checks): left as written
-            return href
-        if parts.scheme or parts.netloc:
-            return href  # external: http(s), mailto
-        if not parts.path:
-            anchor = parts.fragment
-            if anchor in self.page_ids or anchor.split("--", 1)[0] in self.page_ids and "--" in anchor:
-                return href  # already global (made by PdfRenderState.href)
-            return "#" + global_id(self.state.page, anchor)
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(self.state.page), parts.path))
-        if target.endswith("/") or not target.endswith(".md"):
-            target = posixpath.join(target, "index.md")
-        if target not in self.state.in_pdf:
-            return None
-        return "#" + global_id(target, parts.fragment)
-
-
-class PdfExtension(Extension):
-    def __init__(self, state: PdfRenderState, headings: list[Heading]):
-        self.state = state
-        self.headings = headings
-        super().__init__()
-
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
-        # After toc (5), which gives the headings their ids.
-        md.treeprocessors.register(PdfLinks(md, self.state, self.headings), "report-pdf-links", 1)
 
 
 @dataclass
@@ -218,15 +109,17 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
                                          "pdf.unknown-page")])
         markdown = doc.body
     headings: list[Heading] = []
-    md = Markdown(extensions=[*BASE_EXTENSIONS, ReportExtension(state), PdfExtension(state, headings)])
+    compiler = Compiler(kb, BASE_EXTENSIONS, links=None, state=state, extra=[PdfExtension(state, headings)])
     try:
-        html = clean(md.convert(markdown))  # WeasyPrint sees only what a page may hold
+        compiled = compiler.compile(page, markdown)
+        # WeasyPrint sees only what a page may hold.
+        html = clean(Markdown(extensions=COMPILED_EXTENSIONS).convert(compiled.markdown))
     except (RecursionError, MemoryError) as exc:
         raise BuildError([Diagnostic(doc.file if doc else page, None, exhausted(exc, "rendering"),
                                      "limit.resources")]) from None
-    if state.problems or state.unsafe:
-        raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in state.problems]
-                         + html_problems(kb, page, state.unsafe))
+    if compiled.problems or compiled.unsafe:
+        raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in compiled.problems]
+                         + html_problems(kb, page, compiled.unsafe))
     kind = doc.kind if doc is not None else "generated"
     title = next((h.text for h in headings if h.level == 1), doc.title if doc else page)
     return RenderedPage(page, page_id(page), kind, title, html, headings)
