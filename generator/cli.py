@@ -27,7 +27,7 @@ from .knowledge.siteconfig import check_site, nav_pages
 from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
 from .outputs.stage import StagedPdf, stage_project
 from .entry import PDF_NAME, pdf_cache, will_lay_out
-from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed
+from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed, publish_pdf
 
 # The report's own pages, which the PDF prints in the order of mkdocs.yml's nav: the chapters, the
 # References, and everything under vignettes/ (Annex 1 and its vignettes). The home page, About (its
@@ -75,8 +75,8 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutW
     The PDF is laid out by ``layout``, a worker process forked before the generator was imported
     (:mod:`.entry`); without one, it is forked here first of all. When the PDF will probably be laid
     out, the worker imports WeasyPrint while this process loads and checks the project (once, here) and
-    renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process, and puts the
-    PDF's size into its pages once this process says the PDF is written (or reused from the cache).
+    renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process; once both are done,
+    the PDF (laid out, or reused from the cache) goes into the new site and its size into the pages.
     """
     if layout is None:
         with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
@@ -152,10 +152,10 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
                         site.stop()  # before saying so: it may be logging still
                         print(failed, file=sys.stderr)
                         return 1
-                    site.pdf_ready()
                     if site.wait() != 0:
                         print(failed, file=sys.stderr)
                         return 1
+                    publish_pdf(stage.path, pdf, site.size_placeholder)
             except SiteFailed:
                 print("MkDocs stopped with an error (above); the PDF was left unfinished.", file=sys.stderr)
                 print(failed, file=sys.stderr)

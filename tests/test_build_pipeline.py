@@ -44,7 +44,7 @@ from pathlib import Path
 from mkdocs.plugins import event_priority
 
 
-@event_priority(100)  # before the report plugin's on_post_build, which waits there for the PDF
+@event_priority(100)  # MkDocs has written every page
 def on_post_build(config):
     if os.environ.get("REPORT_TEST_PAGES_WRITTEN"):
         Path(os.environ["REPORT_TEST_PAGES_WRITTEN"]).write_text(str(os.getpid()))
@@ -81,7 +81,7 @@ def cache_entries(root: Path) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    for name in ("REPORT_NO_CACHE", "REPORT_PDF", "REPORT_PDF_READY_FD", "REPORT_TEST_PAGES_WRITTEN",
+    for name in ("REPORT_NO_CACHE", "REPORT_PDF", "REPORT_PDF_SIZE", "REPORT_TEST_PAGES_WRITTEN",
                  "REPORT_TEST_FAULT", "REPORT_TEST_FAULT_AFTER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
@@ -227,11 +227,11 @@ def test_a_failing_pdf_stops_mkdocs_and_keeps_the_previous_site(built, monkeypat
     monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
     real = pdfworker.write_pdf
 
-    def once_mkdocs_waits(html, out):
-        wait_for(marker, "MkDocs did not write the pages")  # MkDocs is now waiting for the PDF
+    def once_mkdocs_wrote_the_pages(html, out):
+        wait_for(marker, "MkDocs did not write the pages")  # the new site now waits for the PDF
         return real(html, out)
 
-    monkeypatch.setattr(pdfworker, "write_pdf", once_mkdocs_waits)
+    monkeypatch.setattr(pdfworker, "write_pdf", once_mkdocs_wrote_the_pages)
     capfd.readouterr()
     assert cli.build(built, site) == 1
     out, err = capfd.readouterr()
@@ -516,29 +516,17 @@ def mkdocs(root: Path, site: Path, env: dict, **popen) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
-def test_mkdocs_gives_up_when_the_pdf_will_not_come(project, tmp_path):
-    """`report build` died (or its PDF failed) and closed the pipe: MkDocs stops instead of waiting forever,
-    and removes the pages it wrote with a placeholder for the PDF's size."""
-    read_end, write_end = os.pipe()
-    marker = tmp_path / "pages-written"
-    env = {"REPORT_PDF": str(tmp_path / PDF_NAME), "REPORT_PDF_READY_FD": str(read_end),
-           "REPORT_TEST_PAGES_WRITTEN": str(marker)}
-    try:
-        proc = mkdocs(project, tmp_path / "site", env, pass_fds=(read_end,))
-    finally:
-        os.close(read_end)
-    wait_for(marker, "MkDocs did not write the pages")
-    assert placeholders(tmp_path / "site")  # written, with the placeholder
-    time.sleep(0.2)
-    assert proc.poll() is None  # it waits for the PDF …
-    os.close(write_end)  # … until the other end goes away
+def test_mkdocs_under_report_build_prints_the_size_it_is_given_and_leaves_the_pdf_to_it(project, tmp_path):
+    """`report build` lays the PDF out while MkDocs builds: MkDocs prints the placeholder it is given for the
+    PDF's size and publishes no PDF; `report build` puts both in once MkDocs is done (above)."""
+    env = {"REPORT_PDF": str(tmp_path / PDF_NAME), "REPORT_PDF_SIZE": "report-pdf-size-pending-0123"}
+    proc = mkdocs(project, tmp_path / "site", env)
     out, err = proc.communicate(timeout=WAIT)
-    assert proc.returncode == 1
-    assert (f"{PDF_NAME}: the PDF was not built — its errors are above; the site needs it, so nothing was "
-            "built.") in out + err
-    assert "Traceback" not in err
-    assert not (tmp_path / "site" / "index.html").exists()
-    assert placeholders(tmp_path / "site") == []
+    assert proc.returncode == 0, err
+    assert placeholders(tmp_path / "site") and not (tmp_path / "site" / "downloads").exists()
+    assert ('href="downloads/year3-partnership-innovation-prevention.pdf" type="application/pdf" download>\n'
+            "  Download the report (PDF, report-pdf-size-pending-0123)") in (tmp_path / "site" / "index.html").read_text(
+                encoding="utf-8")
 
 
 def test_mkdocs_alone_links_an_existing_pdf_and_refuses_a_missing_one(project, tmp_path):

@@ -1,17 +1,25 @@
-"""The site half of ``report build``: ``mkdocs build --strict`` in a child process, run while the PDF is
-laid out, and told over a pipe when the PDF it links to is written. MkDocs glue, like the plugin; the
-core knows nothing of it."""
+"""The site half of ``report build``: ``mkdocs build --strict`` in a child process (:mod:`.run`), run while
+the PDF is laid out. The pages link to the PDF and print a placeholder for its size; once both are done,
+:func:`publish_pdf` puts the PDF into the site and its size into the pages. MkDocs glue, like the plugin;
+the stages below know nothing of it."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Iterator
+
+from ...common.release import human_size
+from ...knowledge.sitemap import DOWNLOADS
+
+PLACEHOLDER_PREFIX = "report-pdf-size-pending-"
 
 
 class SiteFailed(Exception):
@@ -22,37 +30,28 @@ class SiteBuild:
     """``with SiteBuild(root, out, pdf) as site:`` runs ``mkdocs build --strict`` in a child process while
     the PDF is laid out.
 
-    The child builds and writes the whole site, its pages printing a placeholder for the PDF's size,
-    then waits in the plugin's ``on_post_build`` for one line on a pipe: ``ready`` once the PDF is
-    written; it then copies the PDF into the site and puts its size into the pages. Closing the pipe
-    without it (the PDF failed, or this process died) makes the child stop, and remove the pages that
-    print the placeholder. Inside ``site.laying_out()``, the child failing raises :class:`SiteFailed`
-    here, in the main thread: there is nothing left to build the PDF for. Leaving the ``with`` block
-    always ends the child and reaps it, so it writes nothing more.
+    The child builds and writes the whole site, its pages linking to ``downloads/<pdf's name>`` and
+    printing ``site.size_placeholder`` (new for every build, so no text can contain it) for its size.
+    Inside ``site.laying_out()``, the child failing raises :class:`SiteFailed` here, in the main thread:
+    there is nothing left to build the PDF for. Leaving the ``with`` block always ends the child and
+    reaps it, so it writes nothing more.
     """
 
     def __init__(self, root: Path, site_dir: Path, pdf: Path):
-        self._cmd = [sys.executable, "-m", "mkdocs", "build", "--strict",
+        self._cmd = [sys.executable, "-m", "generator.hosts.mkdocs.run",
                      "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(site_dir)]
         self._cwd, self._pdf = root, pdf
-        self._ready: int | None = None
+        self.size_placeholder = f"{PLACEHOLDER_PREFIX}{secrets.token_hex(8)}"
         self._laying_out = False
         self._watcher: threading.Thread | None = None
         self._previous_handler = None
 
     def __enter__(self) -> SiteBuild:
-        read_end, self._ready = os.pipe()  # not inherited: only pass_fds hands the read end over
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_PDF": str(self._pdf),
-               "REPORT_PDF_READY_FD": str(read_end)}
-        try:
-            # A process group of its own: Ctrl-C in the terminal reaches `report` alone, which stops MkDocs.
-            # Were MkDocs to die of it first, its failure could be reported instead of the interrupt.
-            self.proc = subprocess.Popen(self._cmd, cwd=self._cwd, env=env, pass_fds=(read_end,), process_group=0)
-        except BaseException:
-            self._close()
-            raise
-        finally:
-            os.close(read_end)
+               "REPORT_PDF_SIZE": self.size_placeholder}
+        # A process group of its own: Ctrl-C in the terminal reaches `report` alone, which stops MkDocs.
+        # Were MkDocs to die of it first, its failure could be reported instead of the interrupt.
+        self.proc = subprocess.Popen(self._cmd, cwd=self._cwd, env=env, process_group=0)
         try:
             if (hasattr(os, "waitid") and hasattr(signal, "pthread_kill")
                     and threading.current_thread() is threading.main_thread()):
@@ -98,14 +97,6 @@ class SiteBuild:
         if self._laying_out:  # not once the PDF is done: then wait() reports the failure
             raise SiteFailed()
 
-    def pdf_ready(self) -> None:
-        """Tell the child that the PDF is written."""
-        try:
-            os.write(self._ready, b"ready\n")
-        except BrokenPipeError:  # MkDocs has already stopped; wait() says how
-            pass
-        self._close()
-
     def wait(self) -> int:
         return self.proc.wait()
 
@@ -118,9 +109,14 @@ class SiteBuild:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._close()
 
-    def _close(self) -> None:
-        if self._ready is not None:
-            os.close(self._ready)
-            self._ready = None
+
+def publish_pdf(site_dir: Path, pdf: Path, placeholder: str) -> None:
+    """Put ``pdf`` into ``site_dir/downloads/`` and its size into the pages that print ``placeholder``."""
+    (site_dir / DOWNLOADS).mkdir(exist_ok=True)
+    shutil.copyfile(pdf, site_dir / DOWNLOADS / pdf.name)
+    pending, size = placeholder.encode(), human_size(pdf.stat().st_size).encode()
+    for page in site_dir.rglob("*.html"):
+        html = page.read_bytes()
+        if pending in html:
+            page.write_bytes(html.replace(pending, size))
