@@ -81,14 +81,8 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutW
     if layout is None:
         with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
             return build(root, site_dir, use_cache=use_cache, layout=worker)
-    refused = _refused_output(root, site_dir, "--site-dir")
-    if refused:
-        print(refused, file=sys.stderr)
-        return 2
-    try:
-        epoch = release.source_date_epoch()
-    except ValueError as exc:
-        print(f"error: {exc}.", file=sys.stderr)
+    usable, epoch = _output_and_epoch(root, site_dir, "--site-dir")
+    if not usable:
         return 2
     try:
         with locked(site_dir, say=_say_waiting):  # from before the sources are read until the site is in place
@@ -96,6 +90,19 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutW
     except OSError as exc:  # the lock beside the site cannot be made
         print(f"build failed: {exc}; {site_dir} was left as it was.", file=sys.stderr)
         return 1
+
+
+def _output_and_epoch(root: Path, path: Path, option: str) -> tuple[bool, int | None]:
+    """Whether ``path`` may be written (what is wrong printed when not), and ``SOURCE_DATE_EPOCH``."""
+    refused = _refused_output(root, path, option)
+    if refused:
+        print(refused, file=sys.stderr)
+        return False, None
+    try:
+        return True, release.source_date_epoch()
+    except ValueError as exc:
+        print(f"error: {exc}.", file=sys.stderr)
+        return False, None
 
 
 def _say_waiting(message: str) -> None:
@@ -179,14 +186,8 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
 def stage_command(root: Path, out: Path, *, pdf: bool, use_cache: bool) -> int:
     """``report stage DIR``: the report as an MkDocs project that needs no plugin of ours, written whole into
     ``out`` or not at all; with the PDF (made, or reused from the cache) unless ``pdf`` is false."""
-    refused = _refused_output(root, out, "DIR")
-    if refused:
-        print(refused, file=sys.stderr)
-        return 2
-    try:
-        epoch = release.source_date_epoch()
-    except ValueError as exc:
-        print(f"error: {exc}.", file=sys.stderr)
+    usable, epoch = _output_and_epoch(root, out, "DIR")
+    if not usable:
         return 2
     failed = f"nothing was staged; {out.resolve()} was left as it was."
     kb = _checked(root)

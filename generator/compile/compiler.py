@@ -20,7 +20,8 @@ from markdown.extensions import Extension
 from ..common.diagnostics import Diagnostic
 from ..knowledge.model import KnowledgeBase
 from .mdext import ReportExtension
-from .render import REQUIRED_EXTENSIONS, page_markdown
+from .render import page_markdown
+from .templating import REQUIRED_EXTENSIONS
 from .sanitize import Finding
 from .sitelinks import SiteLinks, check_anchors
 from .standard import StandardExtension

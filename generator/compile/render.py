@@ -1,101 +1,20 @@
-"""Pages generated from the knowledge base (Jinja2), and the Markdown the host renders for each page."""
+"""Pages generated from the knowledge base, and the Markdown in the report's dialect of every page: an
+author's page with what the site adds to it, or a generated one (:func:`page_markdown`)."""
 
 from __future__ import annotations
 
 import re
 import textwrap
-from functools import lru_cache
 
-import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from ..knowledge.entities import term_by_abbr, term_pattern, terms_used
-from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
-                                 VIGNETTES_INDEX, VOICES_PAGE, relative_path, relative_url)
-from .fragments import Fragments
-from .islands import island
-from .state import RenderState
-from .terms import term_matches
 from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
+from ..knowledge.entities import _plain, resolve_target, terms_used
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
-
-NOT_CLASSIFIED = "not-classified"
-LEVEL_OPTIONS = tuple((lv, f"{lv.capitalize()} prevention") for lv in LEVELS) + (
-    (NOT_CLASSIFIED, "Not classified in the report"),)
-
-# Python-Markdown extensions the generated Markdown relies on; the host must enable them.
-REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator.compile", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,  # the templates are the package's: no need to check them on every include
-    )
-    env.filters["slug"] = lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
-    env.filters["capitalize_first"] = lambda v: v[:1].upper() + v[1:]
-    env.filters["island"] = _island
-    env.filters["md_text"] = markdown_text
-    return env
-
-
-_MARKDOWN_PUNCTUATION_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
-
-
-def markdown_text(text: str) -> str:
-    """``text`` (a BibTeX field, say) to print in Markdown as the words it is: every character Python-Markdown
-    reads as markup is escaped with a backslash (the template's autoescaping does ``< & "``)."""
-    return _MARKDOWN_PUNCTUATION_RE.sub(r"\\\1", text)
-
-
-def _has_term(kb: KnowledgeBase, text: str) -> bool:
-    pattern = term_pattern(kb)
-    return pattern is not None and next(term_matches(pattern, text), None) is not None
-
-
-@jinja2.pass_context
-def _island(context, html: str, indexed: bool = True) -> Markup:
-    """``{% filter island %}…{% endfilter %}``: HTML the page's Markdown carries through untouched;
-    ``island(indexed=False)`` in a section that search leaves out (``data-search-exclude``)."""
-    return Markup(island(html, context["fragments"].new_terms(), indexed=indexed))
-
-
-class _PageFragments:
-    """The page's ``Fragments``, made on first use (most pages have no island). ``plain``: the PDF, which
-    has no glossary to link to — text is just text."""
-
-    def __init__(self, kb: KnowledgeBase, page: str, before: str, plain: bool = False):
-        self.kb, self.page, self.before, self.plain, self._fragments = kb, page, before, plain, None
-
-    def _get(self) -> Fragments:
-        if self._fragments is None:
-            terms = term_by_abbr(self.kb)
-            seen = {terms[abbr].id for abbr in terms_used(self.kb, self.before)}
-            self._fragments = Fragments(self.kb, self.page, seen)
-        return self._fragments
-
-    def html(self, markdown: str) -> Markup:
-        return Markup(self._get().html(markdown))
-
-    def text(self, text: str) -> Markup:
-        if self.plain or self._fragments is None and not _has_term(self.kb, text):
-            return Markup.escape(text)  # no abbreviation to mark: nothing else to do
-        return Markup(self._get().text(text))
-
-    def new_terms(self) -> list[str]:
-        return self._fragments.new_terms() if self._fragments is not None else []
-
-
-def _rel(from_page: str):
-    def rel(target: str) -> str:
-        return relative_path(target, from_page)
-    return rel
+from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
+                                 VIGNETTES_INDEX, VOICES_PAGE)
+from .state import RenderState
+from .templating import LEVEL_OPTIONS, NOT_CLASSIFIED, place_label, render_template
 
 
 def generated_pages(kb: KnowledgeBase) -> dict[str, str]:
@@ -137,89 +56,6 @@ def _generated_page(kb: KnowledgeBase, page: str, links: RenderState | None = No
     return None
 
 
-
-def level_label(level: str | None) -> str:
-    return f"{level} prevention" if level else "not classified in the report"
-
-
-def place_label(kb: KnowledgeBase, place: Place) -> str:
-    title = kb.documents[place.page].title if place.page in kb.documents else place.page
-    return f"{title} › {place.section}" if place.section and place.section != title else title
-
-
-def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState | None = None) -> dict:
-    """What every template may use. ``before``: the Markdown the page has above the rendered part;
-    ``links``: the host's own links for islands (the PDF's), instead of the site's URLs."""
-    rel = _rel(page)
-
-    def example_link(e: PreventionExample, own_id: bool = False) -> Markup:
-        """The example's words, linking to their passage, with what the page's filters read (islands)."""
-        slug = environment().filters["slug"]
-        own = f' id="pe-{escape(e.slug)}"' if own_id else ""
-        # f-strings with escape(), not Markup.format: the same HTML, made several times faster.
-        return Markup(f'<a class="example-link" data-areas="{escape(" ".join(e.areas) or "none")}" '
-                      f'data-level="{escape(e.level or NOT_CLASSIFIED)}" '
-                      f'data-services="{escape(" ".join(slug(s) for s in e.services))}" '
-                      f'href="{escape(url(e.place.page, e.place.anchor))}"{own}>{escape(e.label)}</a>')
-
-    def href(target_page: str, anchor: str = "") -> str:
-        return rel(target_page) + (f"#{anchor}" if anchor else "")
-
-    def url(target_page: str, anchor: str = "") -> str:
-        """In islands: the final URL (the host never sees these links); "" for no link (the PDF)."""
-        if links is not None:
-            return links.href(target_page, anchor)
-        return relative_url(target_page, page, anchor)
-
-    def link(target_page: str, anchor: str, text: str) -> Markup:
-        """``<a href>`` in islands; where the host has no such page (the PDF), the words alone."""
-        href = url(target_page, anchor)
-        if not href:
-            return Markup(f'<span class="link--outside">{escape(text)}</span>')
-        return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
-
-    def page_links(docs) -> Markup:
-        """'<a>Title</a>, <a>Title</a>': a list that grows with the report, made without a template loop."""
-        return Markup(", ".join(f'<a href="{escape(url(d.page))}">{escape(d.title)}</a>' for d in docs))
-
-    def area_link(letter: str, text: str) -> Markup:
-        """area_md in HTML, for islands."""
-        area = kb.areas.get(f"area:{letter.lower()}")
-        if area and area.page != page:
-            return link(area.page, "", text)
-        return Markup.escape(text)
-
-    fragments = _PageFragments(kb, page, before, plain=links is not None)
-
-    def voice_parts(quotes) -> list[tuple]:
-        """For each extract, in order: it, its words as HTML, its area's link, and the link and words that
-        lead to its place. One call from the template for a whole list (a call costs more than a loop)."""
-        return [(q, fragments.html(q.markdown), area_link(q.area, f"area {q.area}"),
-                 url(q.place.page, q.place.anchor), place_label(kb, q.place)) for q in quotes]
-
-    return {
-        "rel": rel,
-        "href": href,
-        "level_label": level_label,
-        "place_label": lambda place: place_label(kb, place),
-        "example_link": example_link,
-        "vignette_label": lambda vid: kb.vignettes[vid].label,
-        "vignette_page": lambda vid: kb.vignettes[vid].page,
-        "backlinks": [],
-        "url": url,
-        "link": link,
-        "page_links": page_links,
-        "area_link": area_link,
-        "voice_parts": voice_parts,
-        "fragments": fragments,
-    }
-
-
-def _render(template: str, kb: KnowledgeBase, page: str, before: str = "", host_links: RenderState | None = None,
-            **context) -> str:
-    return environment().get_template(template).render(**{**_common(kb, page, before, host_links), **context})
-
-
 def _lesson_text(markdown: str) -> str:
     """A lesson's list-item text as a block of its own: its nested list moves out one level and gets the
     blank line a list after a paragraph needs."""
@@ -248,20 +84,16 @@ def _lessons_of(kb: KnowledgeBase, entity_id: str):
 
 
 def render_lessons_index(kb: KnowledgeBase) -> str:
-    from ..knowledge.entities import resolve_target
-
     first = next(iter(kb.lessons.values()))
     illustrated = {
         lid: [resolve_target(kb, link.target)[2] for link in kb.lesson_links_of(lid)]
         for lid in kb.lessons
     }
-    return _render("lessons_index.md.j2", kb, LESSONS_INDEX, lessons=list(kb.lessons.values()),
+    return render_template("lessons_index.md.j2", kb, LESSONS_INDEX, lessons=list(kb.lessons.values()),
                    illustrated=illustrated, source_page=first.place.page, source_anchor=first.place.section_anchor)
 
 
 def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
-    from ..knowledge.entities import _plain, resolve_target
-
     lesson = kb.lessons[lesson_id]
     lessons = kb.lesson_sequence()
     i = lesson.number - 1 if lessons[lesson.number - 1:lesson.number] == [lesson] else lessons.index(lesson)
@@ -270,7 +102,7 @@ def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
         page, anchor, label = resolve_target(kb, link.target)
         whose = Markup("the lesson's words" if _plain(link.reason) in _plain(lesson.markdown) else "the passage's words")
         links.append({"page": page, "anchor": anchor, "label": label, "reason": link.reason, "whose": whose})
-    return _render("lesson.md.j2", kb, lesson.page, lesson=lesson, count=len(lessons), text=Markup(_lesson_text(lesson.markdown)),
+    return render_template("lesson.md.j2", kb, lesson.page, lesson=lesson, count=len(lessons), text=Markup(_lesson_text(lesson.markdown)),
                    source_label=place_label(kb, lesson.place), links=links,
                    prev=lessons[i - 1] if i > 0 else None, next=lessons[i + 1] if i + 1 < len(lessons) else None,
                    backlinks=kb.backlinks.get(lesson_id, []))
@@ -284,13 +116,13 @@ def render_areas_index(kb: KnowledgeBase) -> str:
     first = next(iter(kb.areas.values()))
     label, page, anchor = _where(kb, first.place)
     vignettes = {a.id: [v for v in kb.vignettes.values() if v.area == a.letter] for a in kb.areas.values()}
-    return _render("areas_index.md.j2", kb, AREAS_INDEX, areas=list(kb.areas.values()), where=label,
+    return render_template("areas_index.md.j2", kb, AREAS_INDEX, areas=list(kb.areas.values()), where=label,
                    source_page=page, source_anchor=anchor, vignettes=vignettes)
 
 
 def render_area(kb: KnowledgeBase, area_id: str) -> str:
     area = kb.areas[area_id]
-    return _render("area.md.j2", kb, area.page, area=area, where=place_label(kb, area.place),
+    return render_template("area.md.j2", kb, area.page, area=area, where=place_label(kb, area.place),
                    vignettes=[v for v in kb.vignettes.values() if v.area == area.letter],
                    examples=[e for e in kb.examples.values() if area.letter in e.areas],
                    quotes=[q for q in kb.quotes.values() if q.area == area.letter],
@@ -306,7 +138,7 @@ def render_prevention_examples(kb: KnowledgeBase) -> str:
                       and h.level == 2), None)
     framework_page = next((d.page for d in kb.documents.values() if framework in d.headings), HOME)
     empty = {value: f"The report names no example of {label.lower()}." for value, label in LEVEL_OPTIONS}
-    return _render("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
+    return render_template("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
                    services=SERVICE_COLUMNS, areas=list(kb.areas.values()), matrix=matrix, by_level=by_level,
                    empty=empty, framework_page=framework_page,
                    framework_anchor=framework.anchor if framework else "",
@@ -324,7 +156,7 @@ def render_voices(kb: KnowledgeBase) -> str:
         if not sections or sections[-1][0] != q.place.section:
             sections.append((q.place.section if q.place.section != doc.title else None, []))
         sections[-1][1].append(q)
-    return _render("voices.md.j2", kb, VOICES_PAGE, quotes=list(kb.quotes.values()), groups=groups)
+    return render_template("voices.md.j2", kb, VOICES_PAGE, quotes=list(kb.quotes.values()), groups=groups)
 
 
 def render_glossary_table(kb: KnowledgeBase) -> str:
@@ -334,12 +166,12 @@ def render_glossary_table(kb: KnowledgeBase) -> str:
         if doc.page != GLOSSARY_PAGE:
             for abbr in terms_used(kb, doc.body):
                 used[by_abbr[abbr]].append(doc)
-    return _render("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used)
+    return render_template("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used)
 
 
 def render_vignettes_table(kb: KnowledgeBase, before: str = "") -> str:
     vignettes = sorted(kb.vignettes.values(), key=lambda v: roman_value(v.number))
-    return _render("vignettes_table.md.j2", kb, VIGNETTES_INDEX, before, vignettes=vignettes,
+    return render_template("vignettes_table.md.j2", kb, VIGNETTES_INDEX, before, vignettes=vignettes,
                    levels={v.id: _levels_of(kb, v.id) for v in vignettes},
                    lessons={v.id: _lessons_of(kb, v.id) for v in vignettes})
 
@@ -348,7 +180,7 @@ def render_home_overview(kb: KnowledgeBase) -> str:
     vignettes = sorted(kb.vignettes.values(), key=lambda v: roman_value(v.number))
     levels = [(value, label, sum(1 for e in kb.examples.values() if (e.level or NOT_CLASSIFIED) == value))
               for value, label in LEVEL_OPTIONS]
-    return _render("home_overview.md.j2", kb, HOME, lessons=list(kb.lessons.values()), vignettes=vignettes,
+    return render_template("home_overview.md.j2", kb, HOME, lessons=list(kb.lessons.values()), vignettes=vignettes,
                    levels=levels, quotes=len(kb.quotes), has_areas=bool(kb.areas),
                    has_glossary=GLOSSARY_PAGE in kb.documents)
 
@@ -368,7 +200,7 @@ def render_bibliography(kb: KnowledgeBase, links: RenderState | None = None) -> 
         ]
         for s in sources
     }
-    return _render("references.md.j2", kb, BIBLIOGRAPHY_PAGE, host_links=links, sources=sources, cited=cited)
+    return render_template("references.md.j2", kb, BIBLIOGRAPHY_PAGE, host_links=links, sources=sources, cited=cited)
 
 
 def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links: RenderState | None = None) -> str | None:
@@ -387,13 +219,13 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
             return doc.body
         vid = doc.meta["vignette"]
         vignette = kb.vignettes[vid]
-        header = _render("vignette_header.md.j2", kb, page, host_links=links, v=vignette, levels=_levels_of(kb, vid),
+        header = render_template("vignette_header.md.j2", kb, page, host_links=links, v=vignette, levels=_levels_of(kb, vid),
                          lessons=_lessons_of(kb, vid))
         lesson_links = [{"lesson_label": kb.lessons[link.lesson].label, "lesson_page": kb.lessons[link.lesson].page,
                          "reason": link.reason} for link in kb.lesson_links_to(vid) if link.target == vid]
         if not site_extras:
             return header + "\n" + doc.body
-        footer = _render("vignette_footer.md.j2", kb, page, header + doc.body,
+        footer = render_template("vignette_footer.md.j2", kb, page, header + doc.body,
                          examples=kb.examples_of(vid),
                          lesson_links=lesson_links, backlinks=kb.backlinks.get(vid, []))
         return header + "\n" + doc.body + "\n" + footer

@@ -46,7 +46,8 @@ from ..common.diagnostics import BuildError, Diagnostic
 from ..common.limits import exhausted
 from ..compile.compiler import Compiler
 from ..compile.htmlcheck import diagnostics as html_problems
-from ..compile.render import REQUIRED_EXTENSIONS, page_markdown
+from ..compile.render import page_markdown
+from ..compile.templating import REQUIRED_EXTENSIONS
 from ..compile.sanitize import clean
 from ..knowledge.model import KnowledgeBase
 from .pdfcache import PdfCache

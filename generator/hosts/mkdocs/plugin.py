@@ -16,7 +16,7 @@ from ...common.project import Layout
 from ...common.vocabulary import VIGNETTE_NUMBERS
 from ...compile.islands import restore_deferred
 from ...compile.project import load_project
-from ...compile.render import REQUIRED_EXTENSIONS, environment
+from ...compile.templating import REQUIRED_EXTENSIONS, environment
 from ...compile.sanitize import clean
 from ...knowledge.sitemap import entity_pages
 from . import adapter
