@@ -7,7 +7,6 @@ emitted as relative ``.md`` paths, which the host resolves (and validates) like 
 
 from __future__ import annotations
 
-import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field

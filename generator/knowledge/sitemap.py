@@ -22,6 +22,7 @@ LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
 VIGNETTES_INDEX = "vignettes/index.md"
 DOWNLOADS = "downloads"  # the folder the PDF is published in
+PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
 
 
 def vignette_page(file_name: str) -> str:
