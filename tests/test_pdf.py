@@ -309,7 +309,7 @@ def test_every_font_is_embedded_and_is_one_of_the_projects_own(reader):
         descriptor = descendant["/FontDescriptor"].get_object()
         assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
         assert re.match(r"^/[A-Z]{6}\+Source-(Serif-4|Sans-3)", name), f"{name} is not a vendored font"
-    licences = sorted(p.name for p in (REPO / "generator" / "fonts").glob("OFL-*"))
+    licences = sorted(p.name for p in (REPO / "generator" / "outputs" / "fonts").glob("OFL-*"))
     assert licences == ["OFL-SourceSans3.md", "OFL-SourceSerif4.md"]
 
 

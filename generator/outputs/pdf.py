@@ -51,7 +51,8 @@ from ..common.limits import exhausted
 from ..compile.mdext import RenderState, ReportExtension
 from ..knowledge.model import KnowledgeBase
 from .pdfcache import PdfCache
-from .pdfworker import FONTS_DIR, WRITE_OPTIONS, Refusal, Refused
+from .pdfworker import FONTS_DIR, WRITE_OPTIONS
+from .refusals import Refusal, Refused
 from ..compile.render import REQUIRED_EXTENSIONS, page_markdown
 from ..compile.sanitize import clean
 

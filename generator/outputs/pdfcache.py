@@ -24,11 +24,9 @@ import contextlib
 import ctypes
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import zlib
 from importlib import metadata
@@ -36,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from ..common.files import atomic_write
 from ..common.project import Layout, caches_read
 from ..common.release import package_version
 
@@ -143,16 +142,8 @@ def _looks_whole(path: Path) -> bool:
 
 def copy_atomically(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` through a temporary file beside it: ``target`` is whole or untouched."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target) as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out)
 
 
 class PdfCache:

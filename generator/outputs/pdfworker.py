@@ -12,7 +12,6 @@ import os
 import pickle
 import signal
 import sys
-import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,50 +19,15 @@ from typing import NoReturn
 
 from ..common import collector
 from ..common.diagnostics import BuildError, Diagnostic
+from ..common.files import atomic_write
 from ..common.limits import exhausted
+from .refusals import Refusal, Refused
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 WRITE_OPTIONS = {
     "pdf_variant": "pdf/ua-1",
     "pdf_identifier": True,  # the digest of the PDF's own bytes: stable, unlike a random id
 }
-LINK_SCHEMES = ("http", "https", "mailto")  # what a link in the PDF may open (see .pdfpolicy)
-_REFUSALS = {  # kind -> (code, what is wrong — why; what to do)
-    "load": ("pdf.outside-file", "the PDF does not load '{target}' — it embeds only the generator's own fonts and "
-             "data: URLs, never another file or web address (that could put the build machine's files, or another "
-             "site's, into the report). Remove it."),
-    "attachment": ("pdf.attachment", "'{target}' is marked rel=\"attachment\" — the PDF attaches no files (that "
-                   "could put the build machine's files into the report). Remove rel=\"attachment\"."),
-    "link": ("pdf.link-scheme", "link to '{target}' — the PDF links only to http:, https: and mailto: addresses "
-             "(other links can run code or open files on the reader's machine). Link to a web page, or remove it."),
-    "form": ("pdf.form", "form field '{target}>' — the PDF has no form fields (a form sends what readers type to "
-             "another address). Remove it."),
-}
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Something the PDF's HTML names that the PDF must not contain (:mod:`.pdfpolicy`): ``kind`` is
-    ``load``, ``attachment``, ``link`` or ``form``; ``target`` the URL, or the form field's tag (``<input``)."""
-
-    kind: str
-    target: str
-
-    def diagnostic(self, path: str, line: int | None = None) -> Diagnostic:
-        code, message = _REFUSALS[self.kind]
-        target = self.target if len(self.target) <= 80 else self.target[:77] + "..."
-        return Diagnostic(path, line, message.format(target=target), code)
-
-
-class Refused(BuildError):
-    """The PDF would contain what it must not (``refusals``); nothing was written. ``others``: WeasyPrint's
-    other warnings. Its diagnostics name the PDF; :func:`.pdf.build_pdf` finds the sources that caused them."""
-
-    def __init__(self, refusals: list[Refusal], others: list[Diagnostic], where: str):
-        self.refusals, self.others, self.where = refusals, others, where
-        super().__init__([*(r.diagnostic(where) for r in dict.fromkeys(refusals)), *others])
-
-
 # WeasyPrint's warnings about the machine it runs on, which no change to the report can fix (the start of
 # each one's format string): each is printed once, as a note, and the build goes on. Every other warning
 # is a problem in what is laid out.
@@ -138,16 +102,8 @@ def write_pdf(html: str, out: Path) -> int:
         raise Refused(pdf.refused, problems, out.name)
     if problems:
         raise BuildError(problems)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pdf.data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(out) as f:
+        f.write(pdf.data)
     return pdf.pages
 
 
