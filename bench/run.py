@@ -109,7 +109,7 @@ class OurTime:
         from markdown.treeprocessors import Treeprocessor
 
         from generator import mkdocs_plugin
-        from generator.core import mdext
+        from generator.compile import mdext
 
         wrapped = []
 
@@ -175,7 +175,7 @@ def child_build(config_file: str, site_dir: str, vignettes: int) -> None:
     import yaml  # noqa: F401
 
     before = time.process_time()
-    import generator.mkdocs_plugin  # noqa: F401 (pybtex, our modules)
+    import generator.hosts.mkdocs.plugin  # noqa: F401 (pybtex, our modules)
 
     OurTime.seconds = OurTime.by_entry["import generator"] = time.process_time() - before
     if vignettes > 10:

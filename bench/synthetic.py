@@ -30,7 +30,7 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-THEME_DIR = REPO / "generator" / "mkdocs_theme"
+THEME_DIR = REPO / "generator" / "hosts" / "mkdocs" / "theme"
 AREAS = "ABCD"
 LEVELS = ("primary", "secondary", "tertiary", None)
 ROLES = ("police", "fire", "partner")
@@ -66,7 +66,7 @@ def allow_numbers(n: int) -> tuple[str, ...]:
     Returns the previous value, to restore. This is the benchmark's only change to the generator's
     behaviour, and it affects only that membership check (every other path is the real one).
     """
-    from generator.core import loader
+    from generator.knowledge import loader
 
     previous = loader.ROMAN
     loader.ROMAN = tuple(roman(i) for i in range(1, max(n, 10) + 1))

@@ -13,16 +13,19 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .core import BuildError, Diagnostics, KnowledgeBase, load_project, release
-from .core.pdf import build_pdf
-from .core.pdfworker import LayoutWorker
-from .core.release import human_size
-from .core.render import generated_page_paths
-from .core.project import Layout
-from .core.siteconfig import check_site, nav_pages
-from .core.sitedir import NEW_PREFIX, Staging, locked, overlap
+from .common.diagnostics import BuildError, Diagnostics
+from .knowledge.model import KnowledgeBase
+from .knowledge.loader import load_project
+from .common import release
+from .outputs.pdf import build_pdf
+from .outputs.pdfworker import LayoutWorker
+from .common.release import human_size
+from .compile.render import generated_page_paths
+from .common.project import Layout
+from .knowledge.siteconfig import check_site, nav_pages
+from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
 from .entry import PDF_NAME, pdf_cache, will_lay_out
-from .sitebuild import SiteBuild, SiteFailed
+from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed
 
 # The report's own pages, which the PDF prints in the order of mkdocs.yml's nav: the chapters, the
 # References, and everything under vignettes/ (Annex 1 and its vignettes). The home page, About (its

@@ -17,12 +17,12 @@ import signal
 import sys
 from pathlib import Path
 
-from .core.pdfcache import PdfCache
-from .core.pdfworker import LayoutWorker
-from .core.project import Layout, caches_read
+from .outputs.pdfcache import PdfCache
+from .outputs.pdfworker import LayoutWorker
+from .common.project import Layout, caches_read
 
 PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published at site/downloads/<PDF_NAME>
-CACHE_DIR = Path(".cache") / "pdf"  # under the project's root; see generator/core/pdfcache.py
+CACHE_DIR = Path(".cache") / "pdf"  # under the project's root; see generator/pdfcache.py
 NEW_KINDS = ("vignette", "chapter")  # what `report new` starts (generator/scaffold.py)
 INTERNAL_ERROR = 70  # the exit status of a bug in the generator (sysexits' EX_SOFTWARE); problems in the sources: 1
 DESCRIPTION = ("report check validates the sources; report build builds the site safely; report new "

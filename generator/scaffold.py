@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .core.diagnostics import Diagnostics, shown
-from .core.frontmatter import normalise_text, split
-from .core.limits import SLUG_CHARS
-from .core.loader import AREAS, ROMAN, SERVICES, SLUG_RE, Layout
+from .common.diagnostics import Diagnostics, shown
+from .sources.frontmatter import normalise_text, split
+from .common.limits import SLUG_CHARS
+from .knowledge.loader import AREAS, ROMAN, SERVICES, SLUG_RE, Layout
 from .entry import NEW_KINDS as KINDS  # what `report new` offers
 
 

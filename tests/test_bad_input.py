@@ -17,9 +17,9 @@ import markdown
 import pytest
 
 from conftest import MINI_BIB, MINI_VIGNETTE, run_cli, write_mkdocs_site, write_project
-from generator.core import load_project
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import page_markdown
+from generator.knowledge.loader import load_project
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import page_markdown
 
 V = MINI_VIGNETTE
 VF = "vignettes/road-safety.md"

@@ -28,8 +28,8 @@ from conftest import REPO, run_cli, write_mkdocs_site
 
 from generator import cli, entry
 from generator.cli import PDF_NAME
-from generator.core import pdf, pdfcache, pdfworker
-from generator.core.release import human_size
+from generator.outputs import pdf, pdfcache, pdfworker
+from generator.common.release import human_size
 
 EPOCH = 1519776000  # 2018-02-28T00:00:00Z
 WAIT = 60  # seconds a test waits for the other process before it fails
@@ -377,7 +377,7 @@ def test_the_pdf_is_laid_out_by_a_worker_started_before_the_project_is_loaded(pr
         os.kill(worker, 0)
 
 
-HEAVY = ("generator.core.loader", "generator.core.render", "generator.cli", "pybtex", "jinja2", "markdown", "yaml",
+HEAVY = ("generator.knowledge.loader", "generator.compile.render", "generator.cli", "pybtex", "jinja2", "markdown", "yaml",
          "weasyprint")
 
 

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from browserkit import serve, site_paths
 from conftest import run_cli
-from generator.core.sanitize import content_security_policy, is_remote, url_scheme
+from generator.compile.sanitize import content_security_policy, is_remote, url_scheme
 from injection import BLOCKS, CHECK_OFF, SHOWN_AS_CODE, write_injection_site
 
 pytest_plugins = ["browser_fixtures"]

@@ -7,9 +7,10 @@ import markdown
 import pytest
 
 from conftest import MINI_VIGNETTE, write_project
-from generator.core import BuildError, load_project
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import generated_page_paths, generated_pages, page_markdown
+from generator.common.diagnostics import BuildError
+from generator.knowledge.loader import load_project
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import generated_page_paths, generated_pages, page_markdown
 
 CONCLUSIONS = """\
 ---

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_BIB, REPO, write_project
-from generator.core import citations, frontmatter, loadcache, loader, scan
-from generator.core.model import Heading
+from generator.knowledge import citations, loader
+from generator.sources import frontmatter, loadcache, scan
+from generator.knowledge.model import Heading
 from test_load_equivalence import assert_same_load, awkward_project
 
 if str(REPO) not in sys.path:

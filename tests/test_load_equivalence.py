@@ -33,9 +33,10 @@ import yaml
 from pybtex.richtext import Text
 
 from conftest import MINI_BIB, MINI_VIGNETTE, REPO, write_project
-from generator.core import citations, entities, frontmatter, loader, scan
-from generator.core.diagnostics import Diagnostics
-from generator.core.frontmatter import FENCE, FrontMatter, SplitDocument, parse_block, read_source
+from generator.knowledge import citations, entities, loader
+from generator.sources import frontmatter, scan
+from generator.common.diagnostics import Diagnostics
+from generator.sources.frontmatter import FENCE, FrontMatter, SplitDocument, parse_block, read_source
 from test_knowledge import CONCLUSIONS, INTRO, PRACTICES, VIGNETTE
 
 if str(REPO) not in sys.path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import markdown
 
 from conftest import write_project
-from generator.core import load_project
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import page_markdown, render_bibliography
+from generator.knowledge.loader import load_project
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import page_markdown, render_bibliography
 
 
 def render(tmp_path, page="index.md", files=None):

@@ -34,10 +34,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import synthetic  # noqa: E402
-from generator.core import load_project, loader, model  # noqa: E402
-from generator.core.mdext import RenderState, ReportExtension  # noqa: E402
-from generator.core.pdf import BASE_EXTENSIONS  # noqa: E402
-from generator.core.render import generated_pages, page_markdown  # noqa: E402
+from generator.knowledge.loader import load_project  # noqa: E402
+from generator.knowledge import loader, model  # noqa: E402
+from generator.compile.mdext import RenderState, ReportExtension  # noqa: E402
+from generator.outputs.pdf import BASE_EXTENSIONS  # noqa: E402
+from generator.compile.render import generated_pages, page_markdown  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a tenth of the suite's time: `make test` leaves it to CI and `make test-all`
 

@@ -5,7 +5,7 @@ WeasyPrint loads whatever a URL in it names and embeds it in the PDF: a file of 
 (``file:///proc/self/environ`` holds the build's secrets), a file beside the project, an address on
 another host — as an image, a font, a stylesheet, or a file attached to the PDF. So:
 
-- :class:`Fetcher` loads only the generator's own fonts (files inside ``generator/fonts/``, symbolic
+- :class:`Fetcher` loads only the generator's own fonts (files inside ``generator/outputs/fonts/``, symbolic
   links resolved) and ``data:`` URLs, which carry their own bytes; it refuses anything else, and keeps
   what it refused;
 - :func:`enforce` takes out of a laid-out document, and lists, every file it would attach (``rel="attachment"`` on

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import yaml
 
-from .diagnostics import Diagnostics, did_you_mean
+from ..common.diagnostics import Diagnostics, did_you_mean
 from .model import (LEVELS, SERVICE_COLUMNS, Area, Backlink, Entity, KnowledgeBase, Lesson, LessonLink, Place,
                     PreventionExample, Quote, SourceLocation, Term)
-from .scan import SPAN_ENTITY_RE, XREF_RE, Heading, Scan, ScannedEntity
+from ..sources.scan import SPAN_ENTITY_RE, XREF_RE, Heading, Scan, ScannedEntity
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_TITLE_RE = re.compile(r"^\*\*(?P<title>.+?):?\*\*:?\s*")

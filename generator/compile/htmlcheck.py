@@ -14,9 +14,9 @@ import itertools
 
 from markdown import Markdown
 
-from .diagnostics import Diagnostic
+from ..common.diagnostics import Diagnostic
 from .mdext import RenderState, ReportExtension
-from .model import KnowledgeBase
+from ..knowledge.model import KnowledgeBase
 from .render import REQUIRED_EXTENSIONS, generated_page_paths, page_markdown
 from .sanitize import Finding, locate, may_hold_html
 

@@ -1,7 +1,7 @@
 """The PDF edition: the report's pages as one HTML document, laid out by WeasyPrint in one pass.
 
 The host passes the pages in the report's order (it knows the navigation; the core does not). Each
-page's Markdown goes through the same :class:`~generator.core.mdext.ReportExtension` and base
+page's Markdown goes through the same :class:`~generator.compile.mdext.ReportExtension` and base
 extensions as on the site, so citations, quotes and cross-references render identically. Only links
 change: :class:`PdfRenderState` and :class:`PdfLinks` turn every link between pages into an internal
 link ``#<page>--<anchor>``, and every id is prefixed with its page's id so that ids stay unique in the
@@ -11,7 +11,7 @@ Citations are author–year, each linked to its entry in the References chapter 
 WeasyPrint 70 misplaces them, and drops some when the footnote area has a top border and padding).
 
 Reproducible: dates come from ``SOURCE_DATE_EPOCH`` (UTC), fonts are the project's own
-(``generator/fonts/``), and nothing in the PDF depends on the folder, time zone or locale. So a PDF
+(``generator/outputs/fonts/``), and nothing in the PDF depends on the folder, time zone or locale. So a PDF
 laid out once can be reused while its inputs stay the same (:mod:`.pdfcache`, ``build_pdf(cache=…)``).
 WeasyPrint lays it out in :mod:`.pdfworker`, in this process or in a worker forked early.
 
@@ -43,16 +43,17 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from . import pdfcache, pdfworker, release
-from .diagnostics import BuildError, Diagnostic
-from .htmlcheck import diagnostics as html_problems
-from .limits import exhausted
-from .mdext import RenderState, ReportExtension
-from .model import KnowledgeBase
+from . import pdfcache, pdfworker
+from ..common import release
+from ..common.diagnostics import BuildError, Diagnostic
+from ..compile.htmlcheck import diagnostics as html_problems
+from ..common.limits import exhausted
+from ..compile.mdext import RenderState, ReportExtension
+from ..knowledge.model import KnowledgeBase
 from .pdfcache import PdfCache
 from .pdfworker import FONTS_DIR, WRITE_OPTIONS, Refusal, Refused
-from .render import REQUIRED_EXTENSIONS, page_markdown
-from .sanitize import clean
+from ..compile.render import REQUIRED_EXTENSIONS, page_markdown
+from ..compile.sanitize import clean
 
 # The site's Python-Markdown extensions, less those that only style code blocks on the site (code is
 # still fenced as there: HTML shown in a code block stays text).
@@ -301,7 +302,7 @@ def _published(details: dict[str, str]) -> str:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates/pdf"),
+        loader=jinja2.PackageLoader("generator.outputs", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -24,11 +24,11 @@ from markdown.serializers import to_html_string
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from .citations import CITATION_RE, in_text, parse_citation
-from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
-from .model import KnowledgeBase
+from ..knowledge.citations import CITATION_RE, in_text, parse_citation
+from ..knowledge.entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
+from ..knowledge.model import KnowledgeBase
 from .sanitize import Finding, check_element, check_html, plain_element
-from .scan import SPAN_ENTITY_RE, XREF_RE
+from ..sources.scan import SPAN_ENTITY_RE, XREF_RE
 from .urls import relative_url
 
 VOICES_PAGE = "voices.md"

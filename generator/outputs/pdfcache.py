@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from .release import package_version
+from ..common.release import package_version
 
 FORMAT = "report-pdf-cache 2"  # change it when the make-up of the key, or what may go into the PDF, changes
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a build that was killed

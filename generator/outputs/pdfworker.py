@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from . import collector
-from .diagnostics import BuildError, Diagnostic
-from .limits import exhausted
+from ..common import collector
+from ..common.diagnostics import BuildError, Diagnostic
+from ..common.limits import exhausted
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 WRITE_OPTIONS = {
     "pdf_variant": "pdf/ua-1",
     "pdf_identifier": True,  # the digest of the PDF's own bytes: stable, unlike a random id

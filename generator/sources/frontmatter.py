@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostics
-from .limits import NESTING, YAML_CHARS, YAML_VALUES, file_too_large
+from ..common.diagnostics import Diagnostics
+from ..common.limits import NESTING, YAML_CHARS, YAML_VALUES, file_too_large
 
 FENCE = "---"
 

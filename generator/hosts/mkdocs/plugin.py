@@ -21,13 +21,15 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from markupsafe import Markup, escape
 
-from .core import BuildError, collector, load_project, release
-from .core.diagnostics import problems_html
-from .core.htmlcheck import diagnostics as html_problems
-from .core.sanitize import clean, with_content_security_policy
-from .core.loader import Layout, stays_inside
-from .core.mdext import RenderState, ReportExtension, restore_deferred
-from .core.render import REQUIRED_EXTENSIONS, entity_pages, environment, generated_page_paths, page_markdown
+from ...common.diagnostics import BuildError
+from ...common import collector, release
+from ...knowledge.loader import load_project
+from ...common.diagnostics import problems_html
+from ...compile.htmlcheck import diagnostics as html_problems
+from ...compile.sanitize import clean, with_content_security_policy
+from ...knowledge.loader import Layout, stays_inside
+from ...compile.mdext import RenderState, ReportExtension, restore_deferred
+from ...compile.render import REQUIRED_EXTENSIONS, entity_pages, environment, generated_page_paths, page_markdown
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -307,5 +309,5 @@ def _with_policy(output: str, name: str) -> str:
     try:
         return with_content_security_policy(output)
     except ValueError as exc:
-        raise PluginError(f"{name}: {exc} — the theme's templates (generator/mkdocs_theme/report-page.html) "
+        raise PluginError(f"{name}: {exc} — the theme's templates (generator/hosts/mkdocs/theme/report-page.html) "
                           "print it at the top of <head>; a page rendered by another template has none.") from None

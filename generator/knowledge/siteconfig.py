@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .diagnostics import Diagnostics, did_you_mean, shown
-from .frontmatter import read_source, read_yaml
+from ..common.diagnostics import Diagnostics, did_you_mean, shown
+from ..sources.frontmatter import read_source, read_yaml
 from .loader import UNREAD_CODES
 from .model import KnowledgeBase
-from .project import Layout
+from ..common.project import Layout
 
 CONFIG = "mkdocs.yml"
 LEVELS = ("warn", "info", "ignore")  # MkDocs' validation levels; "warn" fails a strict build
@@ -142,7 +142,7 @@ def check_site(root: Path, kb: KnowledgeBase, diags: Diagnostics, layout: Layout
     config = read_config(root, diags)
     if config is None:
         return
-    from .render import entity_pages, generated_page_paths  # rendering's modules, only when there is a site
+    from ..compile.render import entity_pages, generated_page_paths  # rendering's modules, only when there is a site
 
     unread = {d.path for d in diags.items if d.code.startswith(UNREAD_CODES)}  # their problem is said already
     generated = generated_page_paths(kb)

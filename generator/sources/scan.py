@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from markdown.extensions.toc import slugify
 
-from .citations import CITATION_RE, parse_citation
-from .model import CitationItem, Heading
+from ..knowledge.citations import CITATION_RE, parse_citation
+from ..knowledge.model import CitationItem, Heading
 
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 HEADING_RE = re.compile(r"(#{1,6})\s+(.*)")  # the title without its closing #s: see heading_title

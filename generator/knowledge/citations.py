@@ -27,13 +27,13 @@ from pybtex.style.names.lastfirst import NameStyle as LastFirstNames
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
 from pybtex.style.template import FieldIsMissing, field, first_of, href, join, names, optional, sentence, tag
 
-from .diagnostics import Diagnostics, did_you_mean
-from .frontmatter import read_source
-from .limits import NESTING, brace_depth, exhausted
+from ..common.diagnostics import Diagnostics, did_you_mean
+from ..sources.frontmatter import read_source
+from ..common.limits import NESTING, brace_depth, exhausted
 from .model import CitationItem, Source, SourceLocation
 
 if TYPE_CHECKING:
-    from .loadcache import LoadCache
+    from ..sources.loadcache import LoadCache
 
 # A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
 # (Possessive: a '[' followed by many '@' and no ']' is given up on at once, not tried at every '@'.)

@@ -11,14 +11,14 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 from . import citations as cit
-from . import collector
-from .diagnostics import Diagnostics, did_you_mean, shown
-from .frontmatter import FrontMatter, SplitDocument, read_source, split
-from .limits import SLUG_CHARS, exhausted, markdown_within_limits
-from .loadcache import LoadCache
+from ..common import collector
+from ..common.diagnostics import Diagnostics, did_you_mean, shown
+from ..sources.frontmatter import FrontMatter, SplitDocument, read_source, split
+from ..common.limits import SLUG_CHARS, exhausted, markdown_within_limits
+from ..sources.loadcache import LoadCache
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
-from .project import Layout
-from .scan import Scan, explicit_id, scan
+from ..common.project import Layout
+from ..sources.scan import Scan, explicit_id, scan
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 AREAS = ("A", "B", "C", "D")
@@ -80,7 +80,7 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
         # With a .bib file unread, "unknown key" would only repeat that problem for each citation.
         diags.items[:] = [d for d in diags.items if d.code != "citation.unknown-key"]
     kb.index()
-    from .htmlcheck import check_sources  # renders pages: imports the renderer
+    from ..compile.htmlcheck import check_sources  # renders pages: imports the renderer
 
     diags.items += check_sources(kb, texts, others=bool(diags.items))
     cache.save()
@@ -288,7 +288,7 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
 def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, unread: set[str]) -> None:
     """Inline links between pages, and headings whose anchors collide — with their lines, before rendering. (The
     anchors of an ``unread`` page are not known.)"""
-    from .render import generated_page_paths  # the pages the generator adds
+    from ..compile.render import generated_page_paths  # the pages the generator adds
 
     generated = generated_page_paths(kb)
     anchors: dict[str, set[str]] = {}

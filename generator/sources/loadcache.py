@@ -7,7 +7,7 @@ the vignettes' fields, citation keys, entities, links: the checks across files â
 
 The key: an entry is the file's project-relative path with the SHA-256 of its text (of every ``*.bib``
 file's path and text, for the bibliography), used only for that text. A whole file is used only when it
-was written under this process's code fingerprint: the bytes of every ``generator/core/*.py``, the
+was written under this process's code fingerprint: the bytes of every ``generator/*.py``, the
 Python version, the versions of PyYAML (and whether it has libyaml), pybtex, latexcodec and Markdown.
 (Code replaced while the process runs, as a test's monkeypatch does, is not what the fingerprint
 describes: such a test loads with ``cache=False``.)
@@ -40,13 +40,15 @@ from typing import Any, Callable
 
 import yaml
 
-from . import frontmatter, model, scan
+from . import frontmatter, scan
+from ..knowledge import model
 from .frontmatter import FrontMatter, SplitDocument
-from .project import caches_read
-from .release import package_version
+from ..common.project import caches_read
+from ..common.release import package_version
 from .scan import Scan
 
 FORMAT = "report-load-cache 1"  # change it when what is stored changes shape
+GENERATOR = Path(__file__).resolve().parent.parent  # the code whose results are kept: every stage's modules
 PACKAGES = ("PyYAML", "pybtex", "latexcodec", "Markdown")  # whose code shapes the results kept
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a load that was killed
 # What an entry may be built of besides plain data: the core's dataclasses, and the dates YAML reads.
@@ -68,7 +70,7 @@ def _digest(*parts: str | bytes) -> bytes:
 def fingerprint() -> bytes | None:
     """The code the cached results depend on (computed once per process); None when it cannot be read."""
     try:
-        sources = [(p.name, p.read_bytes()) for p in sorted(Path(__file__).parent.glob("*.py"))]
+        sources = [(p.relative_to(GENERATOR).as_posix(), p.read_bytes()) for p in sorted(GENERATOR.glob("*/*.py"))]
     except OSError:
         return None
     versions = [sys.version, str(getattr(yaml, "__with_libyaml__", False))] + [package_version(p) for p in PACKAGES]

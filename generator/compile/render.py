@@ -9,11 +9,11 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
-from .entities import GLOSSARY_PAGE, term_by_abbr, term_pattern, terms_used
+from ..knowledge.entities import GLOSSARY_PAGE, term_by_abbr, term_pattern, terms_used
 from .mdext import (BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path,
                     term_matches)
 from .urls import relative_url
-from .model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
+from ..knowledge.model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
 
 LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
@@ -30,7 +30,7 @@ REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates"),
+        loader=jinja2.PackageLoader("generator.compile", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -262,7 +262,7 @@ def _lessons_of(kb: KnowledgeBase, entity_id: str):
 
 
 def render_lessons_index(kb: KnowledgeBase) -> str:
-    from .entities import resolve_target
+    from ..knowledge.entities import resolve_target
 
     first = next(iter(kb.lessons.values()))
     illustrated = {
@@ -274,7 +274,7 @@ def render_lessons_index(kb: KnowledgeBase) -> str:
 
 
 def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
-    from .entities import _plain, resolve_target
+    from ..knowledge.entities import _plain, resolve_target
 
     lesson = kb.lessons[lesson_id]
     lessons = kb.lesson_sequence()
