@@ -178,8 +178,6 @@ def child_build(config_file: str, site_dir: str, vignettes: int) -> None:
     import generator.hosts.mkdocs.plugin  # noqa: F401 (pybtex, our modules)
 
     OurTime.seconds = OurTime.by_entry["import generator"] = time.process_time() - before
-    if vignettes > 10:
-        synthetic.allow_numbers(vignettes)
     wrapped = OurTime.install()
     from mkdocs.commands.build import build
     from mkdocs.config import load_config

@@ -17,7 +17,7 @@ import markdown
 import pytest
 
 from conftest import MINI_BIB, MINI_VIGNETTE, run_cli, write_mkdocs_site, write_project
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.compile.mdext import RenderState, ReportExtension
 from generator.compile.render import page_markdown
 

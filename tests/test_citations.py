@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import write_project
-from generator.knowledge.loader import load_project
-from generator.knowledge.citations import CitationItem, parse_citation
+from generator.compile.project import load_project
+from generator.sources.dialect import CitationItem, parse_citation
 
 
 @pytest.mark.parametrize("body, expected", [

@@ -23,7 +23,7 @@ import pytest
 from conftest import ALIAS_BOMB, REPO
 from generator.cli import check
 from generator.common.diagnostics import BuildError
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.outputs.pdf import render_page
 from watchdog import TIMEOUT, Watchdog
 

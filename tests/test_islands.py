@@ -12,7 +12,7 @@ import pytest
 
 from generator.compile.mdext import Fragments, RenderState, ReportExtension, island, restore_deferred
 from generator.compile.render import page_markdown
-from generator.compile.urls import relative_url, site_url
+from generator.knowledge.sitemap import relative_url, site_url
 from test_knowledge import load
 from conftest import REPO
 
@@ -42,8 +42,8 @@ def test_links_in_islands_are_relative_to_the_pages_own_url(target, origin, anch
 def test_relative_urls_between_every_two_pages_are_what_relpath_gives():
     import posixpath
 
-    from generator.knowledge.loader import load_project
-    from generator.compile.render import generated_page_paths
+    from generator.compile.project import load_project
+    from generator.knowledge.sitemap import generated_page_paths
 
     kb, _ = load_project(REPO)
     pages = [*kb.documents, *generated_page_paths(kb), "a/b/c/d.md", "a/b/index.md", "a/x/y.md"]
@@ -134,7 +134,7 @@ def test_no_placeholder_reaches_the_built_site(built_site):
     assert len(pages) > 20
     assert not [p for p in pages if "report:deferred" in p.read_text(encoding="utf-8")]
     voices = (built_site / "voices" / "index.html").read_text(encoding="utf-8")
-    from generator.knowledge.loader import load_project
+    from generator.compile.project import load_project
 
     kb, _ = load_project(REPO)
     assert voices.count('<figure class="voice"') == len(kb.quotes) > 0  # every extract, put back
@@ -172,7 +172,7 @@ def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_
     from pathlib import Path
 
     import generator.compile.mdext as mdext
-    from generator.knowledge.loader import load_project
+    from generator.compile.project import load_project
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     texts = [q.markdown for q in kb.quotes.values()]
@@ -187,7 +187,7 @@ def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_
 def test_the_quick_pass_over_words_finds_the_same_abbreviations_as_the_pattern(tmp_path):
     from pathlib import Path
 
-    from generator.knowledge.loader import load_project
+    from generator.compile.project import load_project
     from generator.knowledge.entities import term_pattern, terms_used
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
@@ -204,7 +204,7 @@ def test_the_fast_term_search_finds_exactly_what_the_pattern_finds():
     pattern's own ``finditer``, on every page and on words glued to letters, digits, _, & or accents."""
     from pathlib import Path
 
-    from generator.knowledge.loader import load_project
+    from generator.compile.project import load_project
     from generator.knowledge.entities import term_pattern
     from generator.compile.mdext import term_matches
 
@@ -266,7 +266,7 @@ def _site_markdown(kb, page, text, plain_text_path: bool):
 def test_text_no_inline_pattern_can_change_skips_them_with_the_same_html(tmp_path):
     """Python-Markdown is spared trying its inline patterns on plain prose; every page of the report and
     every kind of inline markup come out exactly as when it tries them."""
-    from generator.knowledge.loader import load_project
+    from generator.compile.project import load_project
 
     kb, _ = load_project(REPO)
     pages = {page: page_markdown(kb, page) for page in kb.documents}

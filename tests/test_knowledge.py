@@ -8,9 +8,10 @@ import pytest
 
 from conftest import MINI_VIGNETTE, write_project
 from generator.common.diagnostics import BuildError
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.compile.mdext import RenderState, ReportExtension
-from generator.compile.render import generated_page_paths, generated_pages, page_markdown
+from generator.compile.render import generated_pages, page_markdown
+from generator.knowledge.sitemap import generated_page_paths
 
 CONCLUSIONS = """\
 ---

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from conftest import REPO, SOURCE
 from sitehtml import norm, read_site, resolve, section_items
 

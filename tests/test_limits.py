@@ -13,8 +13,8 @@ import pytest
 
 from conftest import ALIAS_BOMB, MINI_VIGNETTE, run_cli, write_project
 from generator.common import limits
-from generator.knowledge.loader import load_project
-from generator.knowledge.entities import INLINE_QUOTE_RE
+from generator.compile.project import load_project
+from generator.sources.dialect import INLINE_QUOTE_RE
 from generator.sources.scan import explicit_id, scan, strip_attr_list
 from watchdog import Watchdog, within_timeout
 

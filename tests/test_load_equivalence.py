@@ -33,6 +33,8 @@ import yaml
 from pybtex.richtext import Text
 
 from conftest import MINI_BIB, MINI_VIGNETTE, REPO, write_project
+from generator.common.project import Layout
+from generator.compile import project
 from generator.knowledge import citations, entities, loader
 from generator.sources import frontmatter, scan
 from generator.common.diagnostics import Diagnostics
@@ -318,15 +320,15 @@ def test_loading_leaves_the_cycle_collector_as_it_found_it(tmp_path, monkeypatch
         during.append(gc.isenabled())
         build_entities(*args)
 
-    monkeypatch.setattr(entities, "build_entities", watched)
+    monkeypatch.setattr(loader, "build_entities", watched)
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
     try:
-        loader.load_project(root)
+        loader.load_knowledge(root)
         assert gc.isenabled() is enabled
         monkeypatch.setattr(citations, "load_sources", lambda *a: 1 / 0)
         with pytest.raises(ZeroDivisionError):
-            loader.load_project(root)
+            loader.load_knowledge(root)
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
@@ -407,13 +409,13 @@ def awkward_project(root: Path) -> Path:
     })
 
 
-def load_both_ways(root: Path, monkeypatch):
+def load_both_ways(root: Path, monkeypatch, layout: Layout = Layout()):
     # cache=False: each load computes, the shortcuts once and the references once (tests/test_load_cache.py
     # shows that a load from the cache gives the same).
-    fast = loader.load_project(root, cache=False)
+    fast = project.load_project(root, layout, cache=False)
     with monkeypatch.context() as m:
         use_references(m)
-        reference = loader.load_project(root, cache=False)
+        reference = project.load_project(root, layout, cache=False)
     return fast, reference
 
 
@@ -440,10 +442,7 @@ def test_an_awkward_project_loads_the_same_both_ways(tmp_path, monkeypatch):
 
 
 def test_a_synthetic_project_loads_the_same_both_ways(tmp_path, monkeypatch):
-    previous = synthetic.allow_numbers(40)
-    try:
-        fast, reference = load_both_ways(synthetic.write_project(tmp_path / "n40", 40, lessons=8), monkeypatch)
-    finally:
-        loader.ROMAN = previous
+    fast, reference = load_both_ways(synthetic.write_project(tmp_path / "n40", 40, lessons=8), monkeypatch,
+                                     synthetic.LAYOUT)
     assert len(fast[0].vignettes) == 40 and len(fast[0].lesson_links) == 8
     assert_same_load(fast, reference)

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import write_project
 from generator.common.diagnostics import BuildError
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 
 
 V = "vignettes/road-safety.md"

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from conftest import EPOCH, REPO, required, run_cli, write_mkdocs_site
 from generator.cli import PDF_NAME, pdf_pages
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.outputs.pdf import render_html
 from sitehtml import norm
 from test_site import source_units

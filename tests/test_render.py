@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 
 from conftest import write_project
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.compile.mdext import RenderState, ReportExtension
 from generator.compile.render import page_markdown, render_bibliography
 

@@ -12,7 +12,7 @@ import markdown
 import pytest
 
 from conftest import MINI_BIB, REPO, write_project
-from generator.knowledge.loader import load_project
+from generator.compile.project import load_project
 from generator.compile.htmlcheck import CHECK_EXTENSIONS
 from generator.compile.mdext import RenderState, ReportExtension
 from generator.compile.render import page_markdown

@@ -1,20 +1,21 @@
-"""Where a project's sources are, and whether what is kept in its ``.cache/`` may be read: a module of its
-own, light, so that ``report build`` can look at the sources' dates before it imports the loader
-(``generator/entry.py``)."""
+"""Where a project's sources are, and whether what is kept in its ``.cache/`` may be read."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
+from .vocabulary import VIGNETTE_NUMBERS
+
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the sources are, relative to the project root."""
+    """Where the sources are, relative to the project root, and how many vignettes they may number."""
 
     content: str = "content"
     vignettes: str = "vignettes"
     references: str = "references"
+    vignette_numbers: int = VIGNETTE_NUMBERS  # vignettes are numbered I to this, in Roman numerals
 
 
 def caches_read() -> bool:

@@ -17,7 +17,8 @@ from markdown import Markdown
 from ..common.diagnostics import Diagnostic
 from .mdext import RenderState, ReportExtension
 from ..knowledge.model import KnowledgeBase
-from .render import REQUIRED_EXTENSIONS, generated_page_paths, page_markdown
+from .render import REQUIRED_EXTENSIONS, page_markdown
+from ..knowledge.sitemap import generated_page_paths
 from .sanitize import Finding, locate, may_hold_html
 
 # The site's Python-Markdown extensions (mkdocs.yml); code blocks fenced as the site fences them.

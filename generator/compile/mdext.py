@@ -7,7 +7,6 @@ emitted as relative ``.md`` paths, which the host resolves (and validates) like 
 
 from __future__ import annotations
 
-import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -25,30 +24,15 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from ..knowledge.citations import CITATION_RE, in_text, parse_citation
-from ..knowledge.entities import GLOSSARY_PAGE, term_by_abbr, term_pattern
+from ..knowledge.entities import term_by_abbr, term_pattern
+from ..knowledge.sitemap import BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, VOICES_PAGE, relative_path, relative_url
 from ..knowledge.model import KnowledgeBase
 from .sanitize import Finding, check_element, check_html, plain_element
 from ..sources.scan import SPAN_ENTITY_RE, XREF_RE
-from .urls import relative_url
 
-VOICES_PAGE = "voices.md"
-EXAMPLES_PAGE = "prevention-examples.md"
-
-BIBLIOGRAPHY_PAGE = "references.md"
 ATTRIBUTION_RE = re.compile(r"^—\s*(?P<code>FG(?P<fg>[A-D])|(?P<area>[A-D])\d{2})(?:\s+(?P<role>police|fire|partner))?\s*$",
                             re.I)
 
-
-def relative_path(target_page: str, from_page: str) -> str:
-    """``target_page`` relative to the folder of ``from_page`` (both site paths, e.g. ``lessons/a.md``)."""
-    return _relpath(target_page, posixpath.dirname(from_page) or ".")
-
-
-@lru_cache(maxsize=65536)
-def _relpath(target: str, folder: str) -> str:
-    # Cached: posixpath.relpath makes both paths absolute on every call (a getcwd each), and pages are
-    # in a handful of folders, so the same few thousand pairs come back on every page.
-    return posixpath.relpath(target, folder)
 
 
 @dataclass

@@ -9,16 +9,13 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
-from ..knowledge.entities import GLOSSARY_PAGE, term_by_abbr, term_pattern, terms_used
-from .mdext import (BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, Fragments, RenderState, island, relative_path,
-                    term_matches)
-from .urls import relative_url
-from ..knowledge.model import LEVELS, SERVICE_COLUMNS, KnowledgeBase, Place, PreventionExample
+from ..knowledge.entities import term_by_abbr, term_pattern, terms_used
+from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
+                                 VIGNETTES_INDEX, VOICES_PAGE, relative_path, relative_url)
+from .mdext import Fragments, RenderState, island, term_matches
+from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
+from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 
-LESSONS_INDEX = "lessons/index.md"
-AREAS_INDEX = "areas/index.md"
-VIGNETTES_INDEX = "vignettes/index.md"
-HOME = "index.md"
 NOT_CLASSIFIED = "not-classified"
 LEVEL_OPTIONS = tuple((lv, f"{lv.capitalize()} prevention") for lv in LEVELS) + (
     (NOT_CLASSIFIED, "Not classified in the report"),)
@@ -114,15 +111,6 @@ def generated_pages(kb: KnowledgeBase) -> dict[str, str]:
     return pages
 
 
-def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
-    """Site paths of every page generated_pages() writes, without rendering them."""
-    pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE}
-    if kb.lessons:
-        pages |= {LESSONS_INDEX} | {lesson.page for lesson in kb.lessons.values()}
-    if kb.areas:
-        pages |= {AREAS_INDEX} | {a.page for a in kb.areas.values()}
-    return frozenset(pages)
-
 
 def _generated_page(kb: KnowledgeBase, page: str, links: RenderState | None = None) -> str | None:
     """One generated page, rendering only that page (pages are asked for one at a time). ``links``: as
@@ -145,11 +133,6 @@ def _generated_page(kb: KnowledgeBase, page: str, links: RenderState | None = No
         return render_area(kb, area.id)
     return None
 
-
-def entity_pages(kb: KnowledgeBase) -> frozenset[str]:
-    """Pages about one entity: the host may rank them first in search and leave them out of the nav."""
-    return frozenset({lesson.page for lesson in kb.lessons.values()} | {a.page for a in kb.areas.values()} |
-                     {v.page for v in kb.vignettes.values()})
 
 
 def level_label(level: str | None) -> str:
@@ -366,17 +349,6 @@ def render_home_overview(kb: KnowledgeBase) -> str:
                    levels=levels, quotes=len(kb.quotes), has_areas=bool(kb.areas),
                    has_glossary=GLOSSARY_PAGE in kb.documents)
 
-
-ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-
-
-def roman_value(numeral: str) -> int:
-    """'IV' -> 4, 'MMXVIII' -> 2018: the order of vignettes, in constant time per vignette."""
-    total = 0
-    for i, ch in enumerate(numeral):
-        value = ROMAN_VALUES[ch]
-        total += -value if i + 1 < len(numeral) and ROMAN_VALUES[numeral[i + 1]] > value else value
-    return total
 
 
 def render_bibliography(kb: KnowledgeBase, links: RenderState | None = None) -> str:

@@ -30,35 +30,11 @@ from pybtex.style.template import FieldIsMissing, field, first_of, href, join, n
 from ..common.diagnostics import Diagnostics, did_you_mean
 from ..sources.frontmatter import read_source
 from ..common.limits import NESTING, brace_depth, exhausted
-from .model import CitationItem, Source, SourceLocation
+from .model import Source, SourceLocation
+from ..sources.dialect import CITATION_RE, CitationItem, parse_citation  # noqa: F401 (the compile stage's)
 
 if TYPE_CHECKING:
-    from ..sources.loadcache import LoadCache
-
-# A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
-# (Possessive: a '[' followed by many '@' and no ']' is given up on at once, not tried at every '@'.)
-CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n@]*+@[^\[\]\n]*+)\](?![\[(:])")
-_KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[A-Za-z0-9_])?"
-_ITEM_RE = re.compile(
-    rf"^\s*(?P<prefix>(?:.*?\s)?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<locator>\s*,.*?)?\s*$", re.S
-)
-
-
-def parse_citation(body: str) -> tuple[CitationItem, ...] | None:
-    """The items of ``[body]``, or None when the brackets are not a citation (e.g. an e-mail)."""
-    items = []
-    for part in body.split(";"):
-        m = _ITEM_RE.match(part)
-        if not m:
-            return None
-        items.append(CitationItem(
-            key=m["key"],
-            prefix=m["prefix"].strip(),
-            locator=(m["locator"] or "").strip().lstrip(",").strip(),
-            suppress_author=bool(m["suppress"]),
-        ))
-    return tuple(items)
-
+    from .loadcache import LoadCache
 
 # --------------------------------------------------------------------------- formatting (pybtex)
 

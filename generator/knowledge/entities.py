@@ -26,20 +26,15 @@ from pathlib import Path
 import yaml
 
 from ..common.diagnostics import Diagnostics, did_you_mean
-from .model import (LEVELS, SERVICE_COLUMNS, Area, Backlink, Entity, KnowledgeBase, Lesson, LessonLink, Place,
+from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, SLUG_RE
+from .model import (Area, Backlink, Entity, KnowledgeBase, Lesson, LessonLink, Place,
                     PreventionExample, Quote, SourceLocation, Term)
-from ..sources.scan import SPAN_ENTITY_RE, XREF_RE, Heading, Scan, ScannedEntity
+from .sitemap import GLOSSARY_PAGE, area_page, lesson_page
+from ..sources.dialect import (AREA_TEXT_RE, BLOCK_DECLARATION_RE, BLOCK_KINDS, CITATION_TEXT_RE, INLINE_QUOTE_RE,
+                               LESSON_TITLE_RE, SPAN_ENTITY_RE, SPAN_KINDS, XREF_RE)
+from ..sources.scan import Heading, Scan, ScannedEntity
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LESSON_TITLE_RE = re.compile(r"^\*\*(?P<title>.+?):?\*\*:?\s*")
-AREA_TEXT_RE = re.compile(r"^Area (?P<letter>[A-D])\s*[–—-]\s*(?P<text>.+)$")
-# (The quote is greedy, up to its last non-space: a lazy one tried the spaces after every word of it.)
-INLINE_QUOTE_RE = re.compile(r"^(?P<quote>.*\S)\s*\((?P<code>[A-D]\d{2}|FG[A-D])(?:\s+(?P<role>police|fire|partner))?\)$",
-                             re.I)
-BLOCK_KINDS = ("lesson", "area", "focus-group")
-SPAN_KINDS = ("example", "quote")
 EXAMPLE_FIELDS = ("level", "services", "areas", "vignettes")
-GLOSSARY_PAGE = "glossary.md"
 
 
 def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, root: Path | None = None) -> None:
@@ -91,7 +86,7 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
                     continue
                 if declare(f"lesson:{slug}", where):
                     lesson = Lesson(f"lesson:{slug}", slug, len(kb.lessons) + 1, title["title"].strip(),
-                                    _strip_declarations(e.text), f"lessons/{slug}.md",
+                                    _strip_declarations(e.text), lesson_page(slug),
                                     _place(page, f"lesson-{slug}", e.section, rel, e.line))
                     kb.lessons[lesson.id] = lesson
             elif kind in ("area", "focus-group"):
@@ -108,7 +103,7 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
                     if declare(f"focus-group:{slug}", where):
                         focus_groups[slug] = (m["text"].strip(), where)
                 elif declare(f"area:{slug}", where):
-                    area = Area(f"area:{slug}", slug.upper(), m["text"].strip(), "", f"areas/{slug}.md",
+                    area = Area(f"area:{slug}", slug.upper(), m["text"].strip(), "", area_page(slug),
                                 _place(page, f"area-{slug}", e.section, rel, e.line))
                     kb.areas[area.id] = area
             elif kind == "example":
@@ -147,7 +142,7 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
     for slug in focus_groups:
         if f"area:{slug}" in kb.areas:
             kb.entities[f"focus-group:{slug}"] = Entity(f"focus-group:{slug}", f"Focus group, area {slug.upper()}",
-                                                        f"areas/{slug}.md", "focus-group")
+                                                        area_page(slug), "focus-group")
     for ex in kb.examples.values():
         kb.entities[ex.id] = Entity(ex.id, ex.label, ex.place.page, ex.place.anchor)
     for q in kb.quotes.values():
@@ -170,7 +165,6 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-BLOCK_DECLARATION_RE = re.compile(r"\s*\{#[a-z][\w-]*:[^{}\n]*\}\s*$", re.M)
 
 
 def _strip_declarations(markdown: str) -> str:
@@ -310,7 +304,6 @@ def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:
                             "example.vignette")
 
 
-CITATION_TEXT_RE = re.compile(r"\[@[^\]]*\]")
 # **, __, and a * not inside a word: "\*\*|__|(?<!\w)\*|\*(?!\w)", with the look-behind moved after the "*" it
 # precedes (a "*" not preceded by a word character), so that every branch starts with a character the
 # regular-expression engine can look for instead of trying every position of a whole vignette.

@@ -15,15 +15,14 @@ from ..common import collector
 from ..common.diagnostics import Diagnostics, did_you_mean, shown
 from ..sources.frontmatter import FrontMatter, SplitDocument, read_source, split
 from ..common.limits import SLUG_CHARS, exhausted, markdown_within_limits
-from ..sources.loadcache import LoadCache
+from .loadcache import LoadCache
+from .entities import build_entities, terms_used
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from ..common.project import Layout
+from ..common.vocabulary import AREAS, SERVICES, SLUG_RE, is_numeral, numerals, roman
 from ..sources.scan import Scan, explicit_id, scan
+from .sitemap import generated_page_paths, vignette_page
 
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-AREAS = ("A", "B", "C", "D")
-SERVICES = ("Police Scotland", "SFRS")
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 CHAPTER_FIELDS: dict[str, type] = {"description": str, "illustrated_by": dict, "terms": dict}
 VIGNETTE_FIELDS: dict[str, Any] = {
@@ -34,9 +33,9 @@ VIGNETTE_FIELDS: dict[str, Any] = {
 GENERATOR_MARKER_RE = re.compile(r"<!--/?report:(?P<kind>island|deferred)\b")
 
 
-def load_project(root: Path | str, layout: Layout = Layout(), *,
-                 cache: bool = True) -> tuple[KnowledgeBase, Diagnostics]:
-    """The knowledge base and every problem. ``cache``: reuse what an earlier load made of unchanged files
+def load_knowledge(root: Path | str, layout: Layout = Layout(), *,
+                   cache: bool = True) -> tuple[KnowledgeBase, Diagnostics]:
+    """The knowledge base and every problem in it (what rendering finds: ``compile.project.load_project``). ``cache``: reuse what an earlier load made of unchanged files
     (``<root>/.cache/load/``, see loadcache; ``REPORT_NO_CACHE=1`` recomputes but keeps). The same either way."""
     with collector.paused():  # some 100,000 objects that all stay alive, next to no garbage
         return _load_project(Path(root), layout, LoadCache(Path(root), enabled=cache))
@@ -49,17 +48,17 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
         return kb, diags
     kb.sources = cit.load_sources(root, layout.references, diags, cache)
     scans: dict[str, Scan] = {}
-    texts: dict[str, str] = {}  # page -> its file's text
+    texts = kb.texts
     numbers: dict[str, Vignette] = {}  # vignette number -> the first vignette that has it
 
     unread: set[str] = set()  # pages whose file could not be read: what they say is not known
     for path in sorted((root / layout.content).rglob("*.md")):
         page = path.relative_to(root / layout.content).as_posix()
-        if not _load_document(root, path, page, "chapter", kb, diags, scans, texts, numbers, cache):
+        if not _load_document(root, path, page, "chapter", kb, diags, scans, texts, numbers, layout.vignette_numbers, cache):
             unread.add(page)
     also_cited: set[str] = set()
     for path in sorted((root / layout.vignettes).glob("*.md")):
-        page = f"vignettes/{path.name}"
+        page = vignette_page(path.name)
         kind = "chapter" if path.name == "index.md" else "vignette"
         if page in kb.documents:
             diags.error(path.relative_to(root).as_posix(), None,
@@ -67,10 +66,8 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
                         "page.duplicate")
             _shadowed(root, path, kind, kb, also_cited, cache)
             continue
-        if not _load_document(root, path, page, kind, kb, diags, scans, texts, numbers, cache):
+        if not _load_document(root, path, page, kind, kb, diags, scans, texts, numbers, layout.vignette_numbers, cache):
             unread.add(page)
-
-    from .entities import build_entities  # the knowledge graph, once every page is read
 
     build_entities(kb, scans, diags, root)
     # With a page unread, what nothing links to, uses or cites is not known: it might.
@@ -80,9 +77,6 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
         # With a .bib file unread, "unknown key" would only repeat that problem for each citation.
         diags.items[:] = [d for d in diags.items if d.code != "citation.unknown-key"]
     kb.index()
-    from ..compile.htmlcheck import check_sources  # renders pages: imports the renderer
-
-    diags.items += check_sources(kb, texts, others=bool(diags.items))
     cache.save()
     return kb, diags
 
@@ -129,7 +123,7 @@ def _shadowed(root: Path, path: Path, kind: str, kb: KnowledgeBase, also_cited: 
         return
     also_cited.update(i.key for c in read[2].citations for i in c.items)
     if kind == "vignette":
-        entity = _page_entity(kind, f"vignettes/{path.name}", path.stem)
+        entity = _page_entity(kind, vignette_page(path.name), path.stem)
         kb.entities.setdefault(entity.id, entity)
 
 
@@ -143,7 +137,7 @@ def _page_entity(kind: str, page: str, stem: str, title: str = "") -> Entity:
 
 def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBase, diags: Diagnostics,
                    scans: dict[str, Scan], texts: dict[str, str], numbers: dict[str, Vignette],
-                   cache: LoadCache) -> bool:
+                   highest: int, cache: LoadCache) -> bool:
     """Load one page into ``kb``; False when its file could not be read (the problem is reported). The page is
     then empty, its address and id still known: links to it add no problems of their own, and nothing
     renders text that was not checked."""
@@ -167,7 +161,7 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
     meta: dict[str, Any] = {}
 
     if kind == "vignette":
-        vignette = _vignette(rel, page, path.stem, fm, diags)
+        vignette = _vignette(rel, page, path.stem, fm, diags, highest)
         if h1s:
             diags.error(rel, h1s[0].line, "a vignette has no '# ' heading of its own — its title comes from "
                         "the front matter ('Vignette N: title'). Make it '## ' or remove it.", "vignette.h1")
@@ -251,7 +245,8 @@ def _check_fields(rel: str, fm: FrontMatter, schema: dict[str, Any], required: t
     return ok
 
 
-def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Diagnostics) -> Vignette | None:
+def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Diagnostics,
+              highest: int) -> Vignette | None:
     if fm is None:
         diags.error(rel, 1, "a vignette starts with front matter between '---' lines (number, title, area, "
                     "services, partners) — none was found.", "vignette.no-front-matter")
@@ -266,9 +261,10 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
         diags.error(rel, None, f"file name '{slug}' is not a slug — use lower-case words joined by hyphens, at most "
                     f"{SLUG_CHARS} characters; it becomes the page's address /vignettes/<slug>/.", "vignette.slug")
         ok = False
-    if d["number"] not in ROMAN:
-        diags.error(rel, fm.line_of("number"), f"number '{d['number']}' is not a Roman numeral I–X — the report "
-                    f"numbers vignettes I, II, III, IV.{did_you_mean(str(d['number']), ROMAN)}", "vignette.number")
+    if not is_numeral(d["number"], highest):
+        diags.error(rel, fm.line_of("number"), f"number '{d['number']}' is not a Roman numeral I–{roman(highest)} "
+                    f"— the report numbers vignettes I, II, III, IV.{did_you_mean(str(d['number']), numerals(highest))}",
+                    "vignette.number")
         ok = False
     if d["area"] not in AREAS:
         diags.error(rel, fm.line_of("area"), f"area '{d['area']}' is not a case-study area — the report has "
@@ -288,8 +284,6 @@ def _vignette(rel: str, page: str, slug: str, fm: FrontMatter | None, diags: Dia
 def _check_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, unread: set[str]) -> None:
     """Inline links between pages, and headings whose anchors collide — with their lines, before rendering. (The
     anchors of an ``unread`` page are not known.)"""
-    from ..compile.render import generated_page_paths  # the pages the generator adds
-
     generated = generated_page_paths(kb)
     anchors: dict[str, set[str]] = {}
     for page, doc in kb.documents.items():
@@ -350,8 +344,6 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
                             f"entity has this id.{did_you_mean(x.target, kb.entities)}", "xref.unknown")
     if not complete:
         return
-    from .entities import terms_used
-
     linked = set(kb.backlinks) | {link.target.split("#")[0] for link in kb.lesson_links} \
         | {v for ex in kb.examples.values() for v in ex.vignettes}
     for kind, entities in (("lesson", kb.lessons), ("vignette", kb.vignettes), ("area", kb.areas)):

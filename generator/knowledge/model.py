@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sources.dialect import CitationItem
+from ..sources.scan import Heading
+
 
 @dataclass(frozen=True, order=True)
 class SourceLocation:
@@ -13,22 +16,6 @@ class SourceLocation:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    line: int
-    anchor: str = ""  # the id the heading gets on the page
-
-
-@dataclass(frozen=True)
-class CitationItem:
-    key: str
-    prefix: str = ""
-    locator: str = ""
-    suppress_author: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,8 +124,6 @@ class LessonLink:
     location: SourceLocation
 
 
-LEVELS = ("primary", "secondary", "tertiary")
-SERVICE_COLUMNS = ("Police Scotland", "SFRS", "partners")
 
 
 @dataclass(frozen=True)
@@ -237,6 +222,7 @@ class KnowledgeBase:
     quotes: dict[str, Quote] = field(default_factory=dict)  # by id, in reading order
     terms: dict[str, Term] = field(default_factory=dict)  # by id, alphabetical
     backlinks: dict[str, list[Backlink]] = field(default_factory=dict)  # by target entity id
+    texts: dict[str, str] = field(default_factory=dict)  # site path -> its file's whole text, as read
 
     # Lookups by page, key or vignette are indexed once (see index()), so that rendering every page is
     # linear in the size of the report rather than pages × entities.

@@ -22,6 +22,7 @@ from ..sources.frontmatter import read_source, read_yaml
 from .loader import UNREAD_CODES
 from .model import KnowledgeBase
 from ..common.project import Layout
+from .sitemap import entity_pages, generated_page_paths
 
 CONFIG = "mkdocs.yml"
 LEVELS = ("warn", "info", "ignore")  # MkDocs' validation levels; "warn" fails a strict build
@@ -142,7 +143,6 @@ def check_site(root: Path, kb: KnowledgeBase, diags: Diagnostics, layout: Layout
     config = read_config(root, diags)
     if config is None:
         return
-    from ..compile.render import entity_pages, generated_page_paths  # rendering's modules, only when there is a site
 
     unread = {d.path for d in diags.items if d.code.startswith(UNREAD_CODES)}  # their problem is said already
     generated = generated_page_paths(kb)

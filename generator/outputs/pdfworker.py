@@ -1,10 +1,6 @@
-"""Laying out and writing the PDF (WeasyPrint), in this process or in a worker forked early.
-
-This module is kept light on purpose: it imports nothing of the generator but the collector's pause
-and the diagnostics, and nothing heavy at all until a PDF is laid out, so that ``report build`` can fork
-its :class:`LayoutWorker` first thing (``generator/entry.py``), about 0.2 s before the rest of the
-generator is imported; the worker imports WeasyPrint (about 0.5 s) meanwhile. :mod:`.pdf` renders the
-HTML that it lays out.
+"""Laying out and writing the PDF (WeasyPrint), in this process or in a worker forked before the project is
+loaded, which imports WeasyPrint (about 0.5 s) while the project loads. :mod:`.pdf` renders the HTML that it
+lays out.
 """
 
 from __future__ import annotations

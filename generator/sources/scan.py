@@ -13,33 +13,28 @@ from functools import lru_cache
 
 from markdown.extensions.toc import slugify
 
-from ..knowledge.citations import CITATION_RE, parse_citation
-from ..knowledge.model import CitationItem, Heading
+from .dialect import ATTRIBUTION_RE, BLOCK_ENTITY_RE, CITATION_RE, SPAN_ENTITY_RE, XREF_RE, CitationItem, parse_citation
 
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 HEADING_RE = re.compile(r"(#{1,6})\s+(.*)")  # the title without its closing #s: see heading_title
 CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1")
-# [text][kind:id] — the label of a reference-style link names an entity.
-XREF_RE = re.compile(r"\[(?P<text>[^\[\]\n]*)\]\[(?P<target>(?P<kind>[a-z]+):(?P<id>[\w.-]+))\]")
 # [text](target "title") — an inline link; images (![…](…)) are links too for this purpose.
 LINK_RE = re.compile(r"\]\((?P<target><[^>\n]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 # A target with spaces and a square bracket, which LINK_RE does not read but Python-Markdown does (as the whole
 # of ``https://example ]org/a``): MkDocs cannot read such an address, so the loader must see it.
 BRACKETED_LINK_RE = re.compile(r"\]\((?P<target>[^)\n\[\]]*[\[\]][^)\n]*)\)")
-# Entity declarations. On a block (paragraph or list item), at the end of its first line:
-#   - **Evaluation matters:** understanding … {#lesson:evaluation-matters}
-# On the exact words of a passage:
-#   [road safety programmes]{#example:road-safety-programmes level=primary services="Police Scotland, SFRS"}
-#   ['the normal now' (A14)]{#quote}
-# Anything inside {#…} is parsed (and checked) by the loader; these patterns only find it.
-SPAN_ENTITY_RE = re.compile(r"\[(?P<text>[^\[\]\n]+)\]\{#(?P<body>[a-z][^{}\n]*)\}")
-BLOCK_ENTITY_RE = re.compile(r"(?<=\s)\{#(?P<body>[a-z][\w-]*:[^{}\n]*)\}\s*$")
-# "> — A04 Police": the attribution line that ends an interview extract.
-ATTRIBUTION_RE = re.compile(
-    r"^—\s*(?P<code>FG(?P<fg>[A-D])|(?P<area>[A-D])\d{2})(?:\s+(?P<role>police|fire|partner))?\s*$", re.I)
 QUOTE_LINE_RE = re.compile(r"^(?P<indent>\s*)>\s?(?P<text>.*)$")
 LIST_ITEM_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+\.)\s+")
 EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)")
+
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    line: int
+    anchor: str = ""  # the id the heading gets on the page
 
 
 # A line's closing attribute list ('{: #id .class }', '{#id}'), and its id — the first '{' of its kind after the

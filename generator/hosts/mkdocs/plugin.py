@@ -23,13 +23,16 @@ from markupsafe import Markup, escape
 
 from ...common.diagnostics import BuildError
 from ...common import collector, release
-from ...knowledge.loader import load_project
+from ...compile.project import load_project
 from ...common.diagnostics import problems_html
 from ...compile.htmlcheck import diagnostics as html_problems
 from ...compile.sanitize import clean, with_content_security_policy
-from ...knowledge.loader import Layout, stays_inside
+from ...common.project import Layout
+from ...common.vocabulary import VIGNETTE_NUMBERS
+from ...knowledge.loader import stays_inside
 from ...compile.mdext import RenderState, ReportExtension, restore_deferred
-from ...compile.render import REQUIRED_EXTENSIONS, entity_pages, environment, generated_page_paths, page_markdown
+from ...compile.render import REQUIRED_EXTENSIONS, environment, page_markdown
+from ...knowledge.sitemap import entity_pages, generated_page_paths
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -37,6 +40,7 @@ log = logging.getLogger("mkdocs.plugins.report")
 class ReportConfig(Config):
     vignettes_dir = c.Type(str, default="vignettes")
     references_dir = c.Type(str, default="references")
+    vignette_numbers = c.Type(int, default=VIGNETTE_NUMBERS)  # vignettes numbered I to this
 
 
 def _not_where(record: logging.LogRecord) -> bool:
@@ -60,6 +64,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             content=Path(config.docs_dir).relative_to(self.root).as_posix(),
             vignettes=self.config.vignettes_dir,
             references=self.config.references_dir,
+            vignette_numbers=self.config.vignette_numbers,
         )
         # The core's compiled templates are kept between builds too (as Material's, on_env); its
         # environment outlives the build, so the cache is set for this build only (_end_build).

@@ -40,19 +40,19 @@ from typing import Any, Callable
 
 import yaml
 
-from . import frontmatter, scan
-from ..knowledge import model
-from .frontmatter import FrontMatter, SplitDocument
+from . import model
 from ..common.project import caches_read
 from ..common.release import package_version
-from .scan import Scan
+from ..sources import dialect, frontmatter, scan
+from ..sources.frontmatter import FrontMatter, SplitDocument
+from ..sources.scan import Scan
 
 FORMAT = "report-load-cache 1"  # change it when what is stored changes shape
 GENERATOR = Path(__file__).resolve().parent.parent  # the code whose results are kept: every stage's modules
 PACKAGES = ("PyYAML", "pybtex", "latexcodec", "Markdown")  # whose code shapes the results kept
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a load that was killed
 # What an entry may be built of besides plain data: the core's dataclasses, and the dates YAML reads.
-_CLASSES = {(c.__module__, c.__qualname__): c for m in (model, frontmatter, scan) for c in vars(m).values()
+_CLASSES = {(c.__module__, c.__qualname__): c for m in (model, frontmatter, scan, dialect) for c in vars(m).values()
             if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == m.__name__}
 _CLASSES.update((("datetime", c.__name__), c) for c in (datetime.date, datetime.datetime, datetime.timedelta,
                                                          datetime.timezone))
