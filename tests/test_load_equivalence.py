@@ -8,7 +8,7 @@ Each shortcut in the loader stands for a slower, obvious computation, kept here 
 - ``frontmatter.split``: the front matter found line by line from the top, not by splitting the whole file;
 - ``frontmatter._text_data``: front matter of text, lists and mappings built straight from the YAML nodes;
 - ``frontmatter.normalise_text``: no line-ending replacement when there is no "\\r";
-- ``entities._strip_declarations`` and ``entities._plain``: a pre-test, and patterns that start with a character;
+- ``dialect.strip_declarations`` and ``lessonlinks._plain``: a pre-test, and patterns that start with a character;
 - ``collector.paused``: the cycle collector paused while loading.
 
 Each is compared with its reference on the real report, on awkward input and on random strings (seeded);
@@ -35,8 +35,8 @@ from pybtex.richtext import Text
 from conftest import MINI_BIB, MINI_VIGNETTE, REPO, write_project
 from generator.common.project import Layout
 from generator.compile import project
-from generator.knowledge import citations, entities, loader
-from generator.sources import frontmatter, scan
+from generator.knowledge import citations, entities, lessonlinks, loader
+from generator.sources import dialect, frontmatter, scan
 from generator.common.diagnostics import Diagnostics
 from generator.sources.frontmatter import FENCE, FrontMatter, SplitDocument, parse_block, read_source
 from test_knowledge import CONCLUSIONS, INTRO, PRACTICES, VIGNETTE
@@ -96,8 +96,9 @@ def use_references(monkeypatch) -> None:
     monkeypatch.setattr(frontmatter, "normalise_text", reference_normalise_text)
     monkeypatch.setattr(loader, "split", reference_split)
     monkeypatch.setattr(loader.collector, "paused", contextlib.nullcontext)
-    monkeypatch.setattr(entities, "_strip_declarations", reference_strip_declarations)
-    monkeypatch.setattr(entities, "_plain", reference_plain)
+    monkeypatch.setattr(entities, "strip_declarations", reference_strip_declarations)
+    monkeypatch.setattr(lessonlinks, "strip_declarations", reference_strip_declarations)
+    monkeypatch.setattr(lessonlinks, "_plain", reference_plain)
 
 
 def canonical(value):
@@ -319,8 +320,8 @@ def test_declarations_and_emphasis_are_stripped_as_before():
     texts += random_strings(["*", "**", "_", "__", " ", "a", "é", "\n", "{#lesson:x}", "{#", "}", "> ", "- ", "[@k]",
                              "[w][vignette:x]", "[w]{#quote}", "‘", "”"], n=40_000, longest=10, seed=6)
     for text in texts:
-        assert entities._strip_declarations(text) == reference_strip_declarations(text), repr(text)
-        assert entities._plain.__wrapped__(text) == reference_plain(text), repr(text)
+        assert dialect.strip_declarations(text) == reference_strip_declarations(text), repr(text)
+        assert lessonlinks._plain.__wrapped__(text) == reference_plain(text), repr(text)
 
 
 @pytest.mark.parametrize("enabled", [True, False])
