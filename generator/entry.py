@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> int:
     """The ``report`` console script: :func:`main`, then every object it made is set aside from the
     collector (``gc.freeze``), whose last collection, as the interpreter ends, would only walk them all
-    before the process ends anyway (about 0.04 s of a build)."""
+    before the process ends anyway."""
     code = main()
     gc.freeze()
     return code

@@ -15,7 +15,7 @@ tests prove it byte for byte). The key is the SHA-256 of all of it:
 
 Entries live in ``<folder>/<key>.pdf``; only the newest is kept. Every write is a temporary file
 renamed into place, so a reader sees a whole entry or none, and an interrupted build leaves nothing
-half-written. Looking up a key never imports WeasyPrint (that alone takes about 0.4 s).
+half-written. Looking up a key never imports WeasyPrint, which is slow to import.
 """
 
 from __future__ import annotations

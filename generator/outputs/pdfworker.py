@@ -1,5 +1,5 @@
 """Laying out and writing the PDF (WeasyPrint), in this process or in a worker forked before the project is
-loaded, which imports WeasyPrint (about 0.5 s) while the project loads. :mod:`.pdf` renders the HTML that it
+loaded, which imports WeasyPrint (slow to import) while the project loads. :mod:`.pdf` renders the HTML that it
 lays out.
 """
 
@@ -75,8 +75,7 @@ def lay_out(html: str) -> LaidOut:
     logger.addHandler(collect)
     fetcher = pdfpolicy.Fetcher(FONTS_DIR)
     try:
-        # The layout's boxes live until the PDF is written; the collector would only re-examine them
-        # (about 0.2 s of the report's 40 pages).
+        # The layout's boxes live until the PDF is written: the collector would only re-examine them.
         with collector.paused():
             source = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher)
             document = source.render(pdf_variant=WRITE_OPTIONS["pdf_variant"])
@@ -112,7 +111,7 @@ _HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "S
 
 class LayoutWorker:
     """:func:`write_pdf` in a process of its own, forked before the host loads the project, so that
-    importing WeasyPrint (about 0.6 s) overlaps the host's own start-up::
+    importing WeasyPrint overlaps the host's own start-up::
 
         with LayoutWorker(eager=True) as worker:  # forks; eager: it imports WeasyPrint at once
             ...                                   # load the project, render the HTML
@@ -120,8 +119,7 @@ class LayoutWorker:
 
     Unless ``eager``, the worker waits for a document before it imports WeasyPrint, and a host whose
     PDF comes from the cache never gives it one: it then costs nothing. The worker takes one document
-    and ends with ``os._exit``, leaving the laid-out document to the system (freeing it would cost
-    about 0.2 s). Leaving the block (or :meth:`stop`) kills the worker if it still runs and reaps it,
+    and ends with ``os._exit``, leaving the laid-out document to the system rather than freeing it. Leaving the block (or :meth:`stop`) kills the worker if it still runs and reaps it,
     so it writes nothing more. Only on Linux (forking without exec is not safe everywhere); elsewhere
     :meth:`write_pdf` lays the PDF out in this process.
     """
@@ -208,9 +206,8 @@ def _lay_out(jobs: int, results: int, eager: bool, *, mask: set, close: tuple[in
     and it stops the worker. Were the worker to end first, the host could take the missing result for a
     worker killed or out of memory before it noticed the interrupt.
 
-    Python's cyclic garbage collector is off in it: its collections took about 0.2 s of the layout, while
-    the garbage they would free is about 2 MB for the report's 40 pages (reference counting frees the
-    rest), and the process ends as soon as the PDF is written."""
+    Python's cyclic garbage collector is off in it: the layout's objects live until the PDF is written,
+    reference counting frees nearly all the rest, and the process ends as soon as the PDF is written."""
     try:
         for signum in _HELD:
             signal.signal(signum, signal.SIG_IGN)
