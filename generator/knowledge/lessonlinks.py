@@ -21,17 +21,23 @@ EMPHASIS_MARK_RE = re.compile(r"\*\*|__|\*(?<!\w\*)|\*(?!\w)")
 LINE_MARKS_RE = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+)?", re.M)  # quote and list markers
 
 
-@lru_cache(maxsize=4096)  # a lesson's text is compared with every passage that illustrates it
-def _plain(markdown: str) -> str:
-    """Running text of Markdown, for matching the report's words: links and declarations reduced to text."""
+def plain_text(markdown: str) -> str:
+    """Running text of the report's Markdown, as a reader would copy it: cross-references and declared
+    passages reduced to their words, declarations, citations, emphasis and list and quote markers left
+    out, white space collapsed."""
     text = XREF_RE.sub(lambda m: m["text"], markdown)
     text = SPAN_ENTITY_RE.sub(lambda m: m["text"], text)
     text = strip_declarations(text)
     text = CITATION_TEXT_RE.sub("", text)
     text = EMPHASIS_MARK_RE.sub("", text)
-    text = text.replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
     text = LINE_MARKS_RE.sub("", text)
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=4096)  # a lesson's text is compared with every passage that illustrates it
+def _plain(markdown: str) -> str:
+    """:func:`plain_text`, for matching the report's words: typographic quotes as straight ones."""
+    return plain_text(markdown).replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
 
 
 def _section_text(kb: KnowledgeBase, page: str, anchor: str) -> str | None:

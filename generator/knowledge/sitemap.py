@@ -37,6 +37,11 @@ def area_page(slug: str) -> str:
     return f"areas/{slug}.md"
 
 
+def reference_anchor(key: str) -> str:
+    """The id of a cited work's entry on the References page: ``'morse2010'`` -> ``'ref-morse2010'``."""
+    return f"ref-{key}"
+
+
 def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
     """Site paths of every page the compile stage generates from the knowledge base."""
     pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE}
