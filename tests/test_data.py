@@ -68,7 +68,7 @@ def assert_csv_matches_json(files: dict[str, bytes]) -> None:
         definition = definitions[name.removesuffix("s")]
         rows = csv_rows(files, name)
         assert len(rows) == len(data[name]), name
-        for cells, row in zip(rows, data[name]):
+        for cells, row in zip(rows, data[name], strict=True):
             assert list(cells) == list(definition["properties"]), name  # the schema's fields, in its order
             for field, value in row.items():
                 if isinstance(value, list):
@@ -157,7 +157,7 @@ def test_urls_are_absolute_under_the_sites_address_when_it_is_given(real):
         absolute = document(data_files(kb, address))
         relative = document(files)
         for name in COLLECTIONS:
-            for a, r in zip(absolute[name], relative[name]):
+            for a, r in zip(absolute[name], relative[name], strict=True):
                 assert urls(a) == ["https://example.org/report/" + u for u in urls(r)]
         assert absolute["$schema"] == "https://example.org/report/data/knowledge.schema.json"
 
