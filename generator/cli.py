@@ -1,7 +1,6 @@
 """What the ``report`` commands do: ``report check`` validates the sources; ``report build`` builds the
-site safely; ``report pdf`` builds only the PDF (``report new``: :mod:`.scaffold`). Their arguments, and
-the PDF worker that ``report build`` forks first of all, are in :mod:`.entry`, which imports this
-module only once that worker runs."""
+site safely; ``report pdf`` builds only the PDF (``report new``: :mod:`.scaffold`). Their arguments are
+in :mod:`.entry`."""
 
 from __future__ import annotations
 
@@ -19,14 +18,14 @@ from .knowledge.model import KnowledgeBase
 from .compile.project import load_project
 from .common import release
 from .outputs.pdf import build_pdf
+from .outputs.pdfcache import pdf_cache, will_lay_out
 from .outputs.pdfworker import LayoutWorker
 from .common.release import human_size
-from .knowledge.sitemap import DOWNLOADS, generated_page_paths
+from .knowledge.sitemap import DOWNLOADS, PDF_NAME, generated_page_paths
 from .common.project import Layout
 from .knowledge.siteconfig import check_site, nav_pages
 from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
 from .outputs.stage import StagedPdf, stage_project
-from .entry import PDF_NAME, pdf_cache, will_lay_out
 from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed, publish_pdf
 
 # The report's own pages, which the PDF prints in the order of mkdocs.yml's nav: the chapters, the
@@ -72,11 +71,11 @@ def _load(root: Path) -> tuple[KnowledgeBase, Diagnostics]:
 def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutWorker | None = None) -> int:
     """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
 
-    The PDF is laid out by ``layout``, a worker process forked before the generator was imported
-    (:mod:`.entry`); without one, it is forked here first of all. When the PDF will probably be laid
-    out, the worker imports WeasyPrint while this process loads and checks the project (once, here) and
-    renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process; once both are done,
-    the PDF (laid out, or reused from the cache) goes into the new site and its size into the pages.
+    The PDF is laid out by ``layout``, a worker process (:class:`.LayoutWorker`; without one, it is forked
+    here, before the project is loaded). When the PDF will probably be laid out, the worker imports
+    WeasyPrint while this process loads and checks the project (once, here) and renders the PDF's HTML.
+    MkDocs builds the whole site meanwhile, in a child process; once both are done, the PDF (laid out, or
+    reused from the cache) goes into the new site and its size into the pages.
     """
     if layout is None:
         with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
@@ -295,9 +294,3 @@ def pdf_command(root: Path, out: Path | None, *, use_cache: bool) -> int:
         return 1
     return code
 
-
-def main(argv: list[str] | None = None) -> int:
-    """The ``report`` command (:func:`generator.entry.main`)."""
-    from .entry import main
-
-    return main(argv)

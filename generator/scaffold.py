@@ -16,8 +16,7 @@ from .common.limits import SLUG_CHARS
 from .common.project import Layout
 from .common.vocabulary import AREAS, SERVICES, SLUG_RE, VIGNETTE_NUMBERS, numerals
 
-from .entry import NEW_KINDS as KINDS  # what `report new` offers
-
+KINDS = ("vignette", "chapter")  # what `report new` starts
 ROMAN = numerals(VIGNETTE_NUMBERS)  # the numbers `report new vignette` chooses from
 
 

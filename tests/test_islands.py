@@ -190,7 +190,7 @@ def test_the_quick_pass_over_words_finds_the_same_abbreviations_as_the_pattern(t
     from pathlib import Path
 
     from generator.compile.project import load_project
-    from generator.knowledge.entities import term_pattern, terms_used
+    from generator.knowledge.glossary import term_pattern, terms_used
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     pattern = term_pattern(kb)
@@ -207,7 +207,7 @@ def test_the_fast_term_search_finds_exactly_what_the_pattern_finds():
     from pathlib import Path
 
     from generator.compile.project import load_project
-    from generator.knowledge.entities import term_pattern
+    from generator.knowledge.glossary import term_pattern
     from generator.compile.terms import term_matches
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])

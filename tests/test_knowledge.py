@@ -197,6 +197,12 @@ BAD = [
                                                      "was evaluated and worked")},
      "content/conclusions.md:4: reason 'was evaluated and worked' is not the report's words — quote the lesson or "
      "the passage it points to exactly, so that every link is grounded in the report's text. [lesson.ungrounded]"),
+    ("reason quoted from another passage",
+     {"content__conclusions_md": CONCLUSIONS.replace('reason: "is in the process of being independently evaluated"',
+                                                     'reason: "many of the initiatives were not being evaluated"')},
+     "content/conclusions.md:4: reason 'many of the initiatives were not being evaluated' is not the report's words "
+     "— quote the lesson or the passage it points to exactly, so that every link is grounded in the report's "
+     "text. [lesson.ungrounded]"),
     ("unknown section",
      {"content__conclusions_md": CONCLUSIONS.replace("#evaluating-prevention", "#evaluating")},
      "content/conclusions.md:6: unknown target 'chapter:practices#evaluating' — give an entity id or "

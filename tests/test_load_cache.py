@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_BIB, REPO, write_project
+from generator.common import files
 from generator.common.project import Layout
 from generator.knowledge import citations, loader
 from generator.knowledge import loadcache
@@ -261,7 +262,7 @@ def test_a_full_disk_is_ignored_and_leaves_no_temporary_file(project, monkeypatc
     def full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(loadcache.os, "replace", full)
+    monkeypatch.setattr(files.os, "replace", full)
     assert_ignored(project, expected, rewritten=False)
     assert list((project / ".cache" / "load").iterdir()) == []
 

@@ -55,6 +55,12 @@ _SHOWN.maxstring = _SHOWN.maxother = QUOTED_CHARS
 _SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict = 3, 10, 10
 
 
+def excerpt(text: str, n: int = 40) -> str:
+    """``text`` on one line, cut to ``n`` characters (with "…"), to quote in a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def shown(value: Any) -> str:
     """``repr(value)`` as a message quotes it: long text, long lists and deep nesting elided with '...'."""
     return _SHOWN.repr(value)

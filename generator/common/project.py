@@ -1,6 +1,4 @@
-"""Where a project's sources are, and whether what is kept in its ``.cache/`` may be read: a module of its
-own, light, so that ``report build`` can look at the sources' dates before it imports the loader
-(``generator/entry.py``)."""
+"""Where a project's sources are, and whether what is kept in its ``.cache/`` may be read."""
 
 from __future__ import annotations
 

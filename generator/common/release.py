@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from importlib import metadata
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -82,9 +83,7 @@ def human_size(n: int) -> str:
 
 def package_version(name: str) -> str:
     """The installed version of the distribution ``name``, or "not installed" (for a cache's key)."""
-    from importlib.metadata import PackageNotFoundError, version  # on first use: it is slow to import
-
     try:
-        return version(name)
-    except PackageNotFoundError:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
         return NOT_INSTALLED

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from markdown import Markdown
 from markdown.serializers import to_html_string
 
-from ..knowledge.entities import term_pattern
+from ..knowledge.glossary import term_pattern
 from ..knowledge.model import KnowledgeBase
 from ..knowledge.sitemap import GLOSSARY_PAGE, relative_url
 from .mdext import ReportExtension

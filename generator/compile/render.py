@@ -9,7 +9,8 @@ import textwrap
 from markupsafe import Markup
 
 from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
-from ..knowledge.entities import _plain, resolve_target, terms_used
+from ..knowledge.glossary import terms_used
+from ..knowledge.lessonlinks import _plain, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
                                  VIGNETTES_INDEX, VOICES_PAGE)

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..common.vocabulary import LEVELS
-from ..knowledge.entities import term_by_abbr, term_pattern, terms_used
+from ..knowledge.glossary import term_by_abbr, term_pattern, terms_used
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 from ..knowledge.sitemap import relative_path, relative_url
 from .fragments import Fragments

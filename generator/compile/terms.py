@@ -9,7 +9,7 @@ from functools import lru_cache
 from markdown import Markdown
 from markdown.treeprocessors import Treeprocessor
 
-from ..knowledge.entities import term_by_abbr, term_pattern
+from ..knowledge.glossary import term_by_abbr, term_pattern
 from ..knowledge.sitemap import GLOSSARY_PAGE
 from .state import RenderState
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +22,9 @@ from pybtex.richtext import Text
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style.labels.number import LabelStyle as NumberLabels
-from pybtex.style.names.lastfirst import NameStyle as LastFirstNames
+from pybtex.style.names import BaseNameStyle, name_part
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
-from pybtex.style.template import FieldIsMissing, field, first_of, href, join, names, optional, sentence, tag
+from pybtex.style.template import FieldIsMissing, field, first_of, href, join, names, node, optional, sentence, tag
 
 from ..common.diagnostics import Diagnostics, did_you_mean
 from ..sources.frontmatter import read_source
@@ -37,6 +36,44 @@ if TYPE_CHECKING:
     from .loadcache import LoadCache
 
 # --------------------------------------------------------------------------- formatting (pybtex)
+
+# Most BibTeX fields are plain text, which pybtex's LaTeX reading (Text.from_latex: latexcodec's decoder, then
+# the brace parser) returns unchanged as Text(field) — at a cost that dominated loading the bibliography.
+# Plain here means: no command, brace, comment, math, tie or parameter character; no whitespace but single
+# spaces (LaTeX drops a leading space and merges runs); none of the ligatures latexcodec turns into other
+# characters (-- –, --- —, '' ”, `` “, !` ¡, ?` ¿, ,, „). tests/test_load_equivalence.py checks the list
+# against latexcodec's own table and compares both paths.
+_NOT_PLAIN_LATEX_RE = re.compile(r"[\\{}%#$~]|[^\S ]|^ |  |--|''|``|!`|\?`|,,")
+
+
+def rich(latex: str) -> Text:
+    """A BibTeX field's text as pybtex reads it (``Text.from_latex``), read directly where it is plain."""
+    if _NOT_PLAIN_LATEX_RE.search(latex) is None:
+        return Text(latex)
+    return Text.from_latex(latex)
+
+
+@node
+def rich_field(children, context, name):
+    """pybtex's ``field`` template node, reading the field with :func:`rich`."""
+    entry = context["entry"]
+    try:
+        return rich(entry._find_field(name, bib_data=context.get("bib_data")))
+    except KeyError:
+        raise FieldIsMissing(name, entry) from None
+
+
+class LastFirstNames(BaseNameStyle):
+    """pybtex's ``lastfirst`` name style ("Last, F."), reading names with :func:`rich`."""
+
+    def format(self, person, abbr=False):
+        return join[
+            name_part(tie=True)[[rich(n) for n in person.prelast_names]],
+            name_part[[rich(n) for n in person.last_names]],
+            name_part(before=", ")[[rich(n) for n in person.lineage_names]],
+            name_part(before=", ", abbr=abbr)[[rich(n) for n in person.first_names + person.middle_names]],
+        ]
+
 
 class AuthorYearStyle(BaseStyle):
     """Harvard-like reference list: ``Author (Year) Title. Container. Publisher. URL``."""
@@ -52,10 +89,10 @@ class AuthorYearStyle(BaseStyle):
     def _head(self):
         who = first_of[
             optional[names("author", sep=", ", sep2=" and ", last_sep=" and ")],
-            optional[field("organization")],
-            optional[field("institution")],
+            optional[rich_field("organization")],
+            optional[rich_field("institution")],
         ]
-        return join[who, " (", field("year"), ")"]
+        return join[who, " (", rich_field("year"), ")"]
 
     def _web(self):
         url = field("url", raw=True)
@@ -64,11 +101,11 @@ class AuthorYearStyle(BaseStyle):
     def get_article_template(self, e):
         return toplevel[
             self._head(),
-            sentence[field("title")],
+            sentence[rich_field("title")],
             sentence[
-                tag("em")[field("journal")],
-                optional[join[field("volume"), optional["(", field("number"), ")"]]],
-                optional[field("pages")],
+                tag("em")[rich_field("journal")],
+                optional[join[rich_field("volume"), optional["(", rich_field("number"), ")"]]],
+                optional[rich_field("pages")],
             ],
             self._web(),
         ]
@@ -76,16 +113,16 @@ class AuthorYearStyle(BaseStyle):
     def get_book_template(self, e):
         return toplevel[
             self._head(),
-            sentence[tag("em")[field("title")]],
-            optional[sentence[join(sep=": ")[field("publisher"), optional[field("address")]]]],
+            sentence[tag("em")[rich_field("title")]],
+            optional[sentence[join(sep=": ")[rich_field("publisher"), optional[rich_field("address")]]]],
             self._web(),
         ]
 
     def _document(self, e):
         return toplevel[
             self._head(),
-            sentence[tag("em")[field("title")]],
-            optional[sentence[first_of[optional[field("institution")], optional[field("publisher")]]]],
+            sentence[tag("em")[rich_field("title")]],
+            optional[sentence[first_of[optional[rich_field("institution")], optional[rich_field("publisher")]]]],
             self._web(),
         ]
 
@@ -93,32 +130,6 @@ class AuthorYearStyle(BaseStyle):
     get_report_template = _document
     get_misc_template = _document
     get_online_template = _document
-
-
-# Most BibTeX fields are plain text, which pybtex's LaTeX reading (Text.from_latex: latexcodec's decoder, then
-# the brace parser) returns unchanged as Text(field) — at a cost that dominated loading the bibliography.
-# Plain here means: no command, brace, comment, math, tie or parameter character; no whitespace but single
-# spaces (LaTeX drops a leading space and merges runs); none of the ligatures latexcodec turns into other
-# characters (-- –, --- —, '' ”, `` “, !` ¡, ?` ¿, ,, „). tests/test_load_equivalence.py checks the list
-# against latexcodec's own table and compares both paths.
-_NOT_PLAIN_LATEX_RE = re.compile(r"[\\{}%#$~]|[^\S ]|^ |  |--|''|``|!`|\?`|,,")
-_PYBTEX_FROM_LATEX = vars(Text)["from_latex"]  # the classmethod itself, to put back
-
-
-def _from_latex(cls, latex):
-    if isinstance(latex, str) and _NOT_PLAIN_LATEX_RE.search(latex) is None:
-        return Text(latex)
-    return _PYBTEX_FROM_LATEX.__func__(cls, latex)
-
-
-@contextmanager
-def _plain_latex_read_directly():
-    """While formatting, pybtex reads plain fields (and name parts) without its LaTeX decoder: same Text."""
-    Text.from_latex = classmethod(_from_latex)
-    try:
-        yield
-    finally:
-        Text.from_latex = _PYBTEX_FROM_LATEX
 
 
 def _last_names(entry: Entry) -> list[str]:
@@ -135,7 +146,7 @@ def _plain(latex: str) -> str:
     """LaTeX field text (braces, accents, \\&) as plain Unicode."""
     # render(Backend()) rather than render_as("text"): pybtex looks a backend name up among the installed
     # packages' entry points on every call, which costs more than everything else here.
-    return Text.from_latex(str(latex)).render(TextBackend())
+    return rich(str(latex)).render(TextBackend())
 
 
 def author_label(entry: Entry) -> str:
@@ -228,7 +239,7 @@ def _load_sources(files: list[tuple[str, str | None, Diagnostics]], diags: Diagn
                             "formatting it does not run out of stack. Nest them less.", "limit.nesting")
                 continue
             merged[key] = (entry, loc)
-    return _format(merged, diags)
+    return _format_all(merged, diags)
 
 
 # A URL the references may link to: http(s), to a host, with none of the characters a URL never holds as
@@ -280,11 +291,6 @@ def _parse(text: str, rel: str, diags: Diagnostics, entries: list[tuple[str, str
             diags.error(rel, line, f"BibTeX syntax error: {msg} — check the braces, commas and quotes of "
                         f"{entry}.", "bibtex.syntax")
     return data
-
-
-def _format(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics) -> dict[str, Source]:
-    with _plain_latex_read_directly():
-        return _format_all(entries, diags)
 
 
 def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnostics) -> dict[str, Source]:

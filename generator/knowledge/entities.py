@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from ..common.diagnostics import Diagnostics, did_you_mean
+from ..common.diagnostics import Diagnostics, did_you_mean, excerpt
 from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, SLUG_RE
-from .model import (Area, Backlink, Entity, KnowledgeBase, Lesson, LessonLink, Place,
-                    PreventionExample, Quote, SourceLocation, Term)
+from .glossary import read_terms, term_by_abbr, term_pattern, terms_used  # noqa: F401 (until compile imports glossary)
+from .lessonlinks import _plain, read_lesson_links, resolve_target  # noqa: F401 (the same)
+from .model import (Area, Backlink, Entity, KnowledgeBase, Lesson, Place,
+                    PreventionExample, Quote, SourceLocation)
 from .sitemap import GLOSSARY_PAGE, area_page, lesson_page
-from ..sources.dialect import (AREA_TEXT_RE, BLOCK_DECLARATION_RE, BLOCK_KINDS, CITATION_TEXT_RE, INLINE_QUOTE_RE,
-                               LESSON_TITLE_RE, SPAN_ENTITY_RE, SPAN_KINDS, XREF_RE)
+from ..sources.dialect import AREA_TEXT_RE, BLOCK_KINDS, INLINE_QUOTE_RE, LESSON_TITLE_RE, SPAN_KINDS, strip_declarations
 from ..sources.scan import Heading, Scan, ScannedEntity
 
 EXAMPLE_FIELDS = ("level", "services", "areas", "vignettes")
@@ -69,7 +67,7 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
             if kind == "quote":
                 m = INLINE_QUOTE_RE.match(e.text.strip())
                 if not m:
-                    diags.error(rel, e.line, f"quote '{_short(e.text)}' does not end with its interviewee code — "
+                    diags.error(rel, e.line, f"quote '{excerpt(e.text)}' does not end with its interviewee code — "
                                 "write the code in brackets at the end, e.g. ['the normal now' (A14)]{#quote}.",
                                 "quote.no-code")
                     continue
@@ -86,11 +84,11 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
                     continue
                 if declare(f"lesson:{slug}", where):
                     lesson = Lesson(f"lesson:{slug}", slug, len(kb.lessons) + 1, title["title"].strip(),
-                                    _strip_declarations(e.text), lesson_page(slug),
+                                    strip_declarations(e.text), lesson_page(slug),
                                     _place(page, f"lesson-{slug}", e.section, rel, e.line))
                     kb.lessons[lesson.id] = lesson
             elif kind in ("area", "focus-group"):
-                m = AREA_TEXT_RE.match(_strip_declarations(e.text))
+                m = AREA_TEXT_RE.match(strip_declarations(e.text))
                 if slug not in ("a", "b", "c", "d"):
                     diags.error(rel, e.line, f"'{kind}:{slug}' is not a case-study area — the report has areas a, b, "
                                 "c and d.", "area.unknown")
@@ -134,7 +132,7 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
         kb.quotes[f"quote:{slug}"] = Quote(f"quote:{slug}", q.code, q.role or known_roles.get(q.code), q.area,
                                            q.markdown, q.inline, place)
 
-    _terms(kb, diags, root)
+    read_terms(kb, diags, root)
     for lesson in kb.lessons.values():
         kb.entities[lesson.id] = Entity(lesson.id, lesson.label, lesson.page)
     for area in kb.areas.values():
@@ -151,7 +149,7 @@ def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics
         kb.entities[t.id] = Entity(t.id, t.abbr, GLOSSARY_PAGE, t.anchor)
 
     _example_links(kb, diags)
-    _lesson_links(kb, scans, diags, root)
+    read_lesson_links(kb, scans, diags, root)
     _backlinks(kb)
 
 
@@ -160,17 +158,6 @@ def _place(page: str, anchor: str, section: Heading | None, rel: str, line: int)
                  SourceLocation(rel, line))
 
 
-def _short(text: str, n: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-
-
-def _strip_declarations(markdown: str) -> str:
-    if "{#" not in markdown:  # nothing to strip; the pattern, which starts with \s*, would try every position
-        return markdown.strip()
-    return BLOCK_DECLARATION_RE.sub("", markdown).strip()
 
 
 WORD_RE = re.compile(r'(?:[^\s"]|"[^"]*")+')
@@ -273,27 +260,6 @@ def _example(slug: str, attrs: dict[str, str], e: ScannedEntity, place: Place, w
                              Place(place.page, anchor, place.section, place.section_anchor, place.location))
 
 
-def _terms(kb: KnowledgeBase, diags: Diagnostics, root: Path | None) -> None:
-    for doc in kb.documents.values():
-        terms = doc.meta.get("terms")
-        if not isinstance(terms, dict):
-            continue
-        lines = _nested_lines(root, doc.file, "terms") if root else {}
-        for abbr, expansion in terms.items():
-            where = SourceLocation(doc.file, lines.get((str(abbr),), doc.body_line))
-            if not isinstance(expansion, str) or not expansion.strip():
-                diags.error(doc.file, None, f"term '{abbr}' needs what it stands for as text, e.g. "
-                            f"'{abbr}: Scottish Fire and Rescue Service'.", "term.type")
-                continue
-            slug = re.sub(r"[^a-z0-9]+", "-", str(abbr).lower()).strip("-")
-            tid = f"term:{slug}"
-            if tid in kb.terms:
-                diags.error(doc.file, None, f"term '{abbr}' is defined twice.", "entity.duplicate")
-                continue
-            kb.terms[tid] = Term(tid, str(abbr), expansion.strip(), f"term-{slug}", where)
-    kb.terms = dict(sorted(kb.terms.items(), key=lambda t: t[1].abbr.lower()))
-
-
 def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:
     for ex in kb.examples.values():
         for v in ex.vignettes:
@@ -304,144 +270,6 @@ def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:
                             "example.vignette")
 
 
-# **, __, and a * not inside a word: "\*\*|__|(?<!\w)\*|\*(?!\w)", with the look-behind moved after the "*" it
-# precedes (a "*" not preceded by a word character), so that every branch starts with a character the
-# regular-expression engine can look for instead of trying every position of a whole vignette.
-EMPHASIS_MARK_RE = re.compile(r"\*\*|__|\*(?<!\w\*)|\*(?!\w)")
-LINE_MARKS_RE = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+)?", re.M)  # quote and list markers
-
-
-@lru_cache(maxsize=4096)  # a lesson's text is compared with every passage that illustrates it
-def _plain(markdown: str) -> str:
-    """Running text of Markdown, for matching the report's words: links and declarations reduced to text."""
-    text = XREF_RE.sub(lambda m: m["text"], markdown)
-    text = SPAN_ENTITY_RE.sub(lambda m: m["text"], text)
-    text = _strip_declarations(text)
-    text = CITATION_TEXT_RE.sub("", text)
-    text = EMPHASIS_MARK_RE.sub("", text)
-    text = text.replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
-    text = LINE_MARKS_RE.sub("", text)
-    return " ".join(text.split())
-
-
-def _section_text(kb: KnowledgeBase, page: str, anchor: str) -> str | None:
-    doc = kb.documents[page]
-    headings = list(doc.headings)
-    lines = doc.body.split("\n")
-    for i, h in enumerate(headings):
-        if h.anchor == anchor:
-            end = next((x.line for x in headings[i + 1:] if x.level <= h.level), doc.body_line + len(lines))
-            return "\n".join(lines[h.line - doc.body_line: end - doc.body_line])
-    return None
-
-
-def target_text(kb: KnowledgeBase, target: str) -> str | None:
-    """The report's text at a link target: a section of a chapter, or an entity's own words."""
-    if "#" in target:
-        eid, anchor = target.split("#", 1)
-        entity = kb.entities.get(eid)
-        if entity is None or not eid.startswith("chapter:"):
-            return None
-        return _section_text(kb, entity.page, anchor)
-    if target in kb.vignettes:
-        return kb.documents[kb.vignettes[target].page].body
-    if target in kb.examples:
-        ex = kb.examples[target]
-        return _paragraph(kb.documents[ex.place.page], ex.place.location.line)
-    if target in kb.quotes:
-        return kb.quotes[target].markdown
-    return None
-
-
-def _paragraph(doc, line: int) -> str:
-    return doc.body.split("\n")[line - doc.body_line]
-
-
-def resolve_target(kb: KnowledgeBase, target: str) -> tuple[str, str, str] | None:
-    """(page, anchor, label) of a link target: an entity id, or 'chapter:<stem>#<section anchor>'."""
-    if "#" in target:
-        eid, anchor = target.split("#", 1)
-        entity = kb.entities.get(eid)
-        if entity is None:
-            return None
-        doc = kb.documents[entity.page]
-        heading = next((h for h in doc.headings if h.anchor == anchor), None)
-        if heading is None:
-            return None
-        return entity.page, anchor, f"{doc.title} › {heading.text}"
-    entity = kb.entities.get(target)
-    if entity is None:
-        return None
-    return entity.page, entity.anchor, entity.label
-
-
-def _lesson_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, root: Path | None) -> None:
-    for doc in kb.documents.values():
-        links = doc.meta.get("illustrated_by")
-        if links is None:
-            continue
-        lines = _nested_lines(root, doc.file) if root else {}
-        if not isinstance(links, dict):
-            continue  # the field's type is reported by the loader
-        for lesson_id, items in links.items():
-            at = lines.get((str(lesson_id),), doc.body_line)
-            if lesson_id not in kb.lessons:
-                diags.error(doc.file, at, f"'{lesson_id}' is not a lesson.{did_you_mean(str(lesson_id), kb.lessons)}",
-                            "xref.unknown")
-                continue
-            if not isinstance(items, list):
-                diags.error(doc.file, at, f"'{lesson_id}' must list its passages, one '- target: … reason: …' "
-                            "each.", "frontmatter.type")
-                continue
-            lesson = kb.lessons[lesson_id]
-            for n, item in enumerate(items):
-                line = lines.get((str(lesson_id), n), at)
-                if not isinstance(item, dict) or set(item) != {"target", "reason"}:
-                    extra = sorted(set(item) - {"target", "reason"}) if isinstance(item, dict) else []
-                    hint = f" Unknown: {', '.join(extra)}.{did_you_mean(extra[0], ('target', 'reason'))}" if extra else ""
-                    diags.error(doc.file, line, "each passage that illustrates a lesson has exactly two fields, "
-                                f"'target' and 'reason'.{hint}", "lesson.link-fields")
-                    continue
-                target, reason = str(item["target"]), str(item["reason"])
-                if resolve_target(kb, target) is None:
-                    candidates = list(kb.entities) + [f"{e}#{h.anchor}" for e in kb.entities if e.startswith("chapter:")
-                                                      for h in kb.documents[kb.entities[e].page].headings]
-                    diags.error(doc.file, line, f"unknown target '{target}' — give an entity id or "
-                                f"'chapter:<page>#<section>'.{did_you_mean(target, candidates)}", "xref.unknown")
-                    continue
-                words = _plain(reason)
-                # The lesson's own words first: the passage (a whole vignette, say) is read only when needed.
-                if not words or not (words in _plain(lesson.markdown)
-                                     or words in _plain(target_text(kb, target) or "")):
-                    diags.error(doc.file, line, f"reason '{_short(reason, 60)}' is not the report's words — quote "
-                                "the lesson or the passage it points to exactly, so that every link is grounded in "
-                                "the report's text.", "lesson.ungrounded")
-                    continue
-                kb.lesson_links.append(LessonLink(lesson_id, target, reason, SourceLocation(doc.file, line)))
-
-
-def _nested_lines(root: Path, rel: str, field: str = "illustrated_by") -> dict[tuple, int]:
-    """Line numbers of the entries of a front-matter field: (key,) and (key, n) for list items."""
-    text = (root / rel).read_text(encoding="utf-8")
-    block = text.split("\n---", 1)[0].removeprefix("---\n")
-    out: dict[tuple, int] = {}
-    try:
-        node = yaml.compose(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml keeps marks too
-    except yaml.YAMLError:
-        return out
-    if not isinstance(node, yaml.MappingNode):
-        return out
-    for key, value in node.value:
-        if key.value != field or not isinstance(value, yaml.MappingNode):
-            continue
-        for lkey, lval in value.value:
-            out[(lkey.value,)] = lkey.start_mark.line + 2
-            if isinstance(lval, yaml.SequenceNode):
-                for n, item in enumerate(lval.value):
-                    out[(lkey.value, n)] = item.start_mark.line + 2
-    return out
-
-
 def _backlinks(kb: KnowledgeBase) -> None:
     for doc in kb.documents.values():
         for x in doc.xrefs:
@@ -449,38 +277,3 @@ def _backlinks(kb: KnowledgeBase) -> None:
             kb.backlinks.setdefault(x.target, []).append(Backlink(x.target, place, doc.title))
 
 
-def term_pattern(kb: KnowledgeBase) -> re.Pattern | None:
-    """Whole-word matches of every glossary abbreviation (and its plural: CPPs)."""
-    if not kb.terms:
-        return None
-    return _term_regex(tuple(sorted((t.abbr for t in kb.terms.values()), key=len, reverse=True)))
-
-
-def terms_used(kb: KnowledgeBase, text: str) -> set[str]:
-    """The abbreviations ``text`` uses, as ``term_pattern`` finds them (a whole word, or its plural),
-    without trying that pattern at every position: each abbreviation's own pattern starts with its
-    letters, which the regular-expression engine finds fast; the character before is checked here."""
-    return {abbr for abbr, word in _term_words(tuple(t.abbr for t in kb.terms.values()))
-            if abbr in text and _word_at_start(word, text)}
-
-
-def _word_at_start(word: re.Pattern, text: str) -> bool:
-    for m in word.finditer(text):
-        i = m.start()
-        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_&"):  # (?<![\w&])
-            return True
-    return False
-
-
-@lru_cache(maxsize=16)
-def _term_words(abbrs: tuple[str, ...]) -> tuple[tuple[str, re.Pattern], ...]:
-    return tuple((a, re.compile(re.escape(a) + r"s?(?![\w&])")) for a in abbrs)
-
-
-@lru_cache(maxsize=16)
-def _term_regex(words: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<![\w&])(" + "|".join(re.escape(w) for w in words) + r")(s?)(?![\w&])")
-
-
-def term_by_abbr(kb: KnowledgeBase) -> dict[str, Term]:
-    return {t.abbr: t for t in kb.terms.values()}

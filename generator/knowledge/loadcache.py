@@ -29,10 +29,8 @@ import dataclasses
 import datetime
 import hashlib
 import io
-import os
 import pickle
 import sys
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +39,7 @@ from typing import Any, Callable
 import yaml
 
 from . import model
+from ..common.files import atomic_write
 from ..common.project import caches_read
 from ..common.release import package_version
 from ..sources import dialect, frontmatter, scan
@@ -132,15 +131,8 @@ class _Store:
         if not self.changed and self.new.keys() == self.old.keys():
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    pickle.dump((FORMAT, self.code, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_write(self.path) as f:
+                pickle.dump((FORMAT, self.code, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
             for old in self.path.parent.glob(".*.tmp"):  # left by a load that was killed
                 if time.time() - old.stat().st_mtime > STALE_TEMP_SECONDS:
                     old.unlink()

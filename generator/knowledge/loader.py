@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import citations as cit
@@ -16,11 +15,13 @@ from ..common.diagnostics import Diagnostics, did_you_mean, shown
 from ..sources.frontmatter import FrontMatter, SplitDocument, read_source, split
 from ..common.limits import SLUG_CHARS, exhausted, markdown_within_limits
 from .loadcache import LoadCache
-from .entities import build_entities, terms_used
+from .entities import build_entities
+from .glossary import terms_used
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from ..common.project import Layout
 from ..common.vocabulary import AREAS, SERVICES, SLUG_RE, is_numeral, numerals, roman
 from ..sources.scan import Scan, explicit_id, scan
+from ..sources.outside import report_links_outside, stays_inside  # noqa: F401 (stays_inside: the plugin's)
 from .sitemap import generated_page_paths, vignette_page
 
 
@@ -44,7 +45,7 @@ def load_knowledge(root: Path | str, layout: Layout = Layout(), *,
 def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[KnowledgeBase, Diagnostics]:
     diags = Diagnostics()
     kb = KnowledgeBase()
-    if _report_links_outside(root, layout, diags):  # read nothing: a link could lead to any file of the machine
+    if report_links_outside(root, layout, diags):  # read nothing: a link could lead to any file of the machine
         return kb, diags
     kb.sources = cit.load_sources(root, layout.references, diags, cache)
     scans: dict[str, Scan] = {}
@@ -370,35 +371,3 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
             diags.warning(src.location.path, src.location.line, f"BibTeX entry '{key}' is never cited — "
                           "cite it with [@" + key + "] where the report uses it, or remove it.",
                           "bibtex.uncited")
-
-
-# --- Symbolic links that lead out of the project ---------------------------------------------------------
-
-def stays_inside(root: Path, path: Path) -> bool:
-    """Whether ``path``, every symbolic link on the way followed, is inside the project ``root``."""
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
-
-
-def links_outside(root: Path, folder: Path) -> Iterator[Path]:
-    """The symbolic links under ``folder`` (not followed) that lead out of the project ``root``."""
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.is_symlink():
-                if not stays_inside(root, Path(entry.path)):
-                    yield Path(entry.path)
-            elif entry.is_dir():
-                yield from links_outside(root, Path(entry.path))
-
-
-def _report_links_outside(root: Path, layout: Layout, diags: Diagnostics) -> bool:
-    """Report every symbolic link in the source folders that leads out of the project; True if there is one."""
-    found = False
-    for folder in (layout.content, layout.vignettes, layout.references):
-        if not (root / folder).is_dir():
-            continue
-        for link in links_outside(root, root / folder):
-            found = True
-            diags.error(link.relative_to(root).as_posix(), None, f"is a symbolic link to '{os.readlink(link)}', "
-                        "outside the project — the build would read it and publish it in the site (it could be any "
-                        f"file of the build machine). Put the file itself in {folder}/.", "file.outside-project")
-    return found

@@ -22,6 +22,7 @@ LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
 VIGNETTES_INDEX = "vignettes/index.md"
 DOWNLOADS = "downloads"  # the folder the PDF is published in
+PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
 
 
 def vignette_page(file_name: str) -> str:
@@ -34,6 +35,11 @@ def lesson_page(slug: str) -> str:
 
 def area_page(slug: str) -> str:
     return f"areas/{slug}.md"
+
+
+def reference_anchor(key: str) -> str:
+    """The id of a cited work's entry on the References page: ``'morse2010'`` -> ``'ref-morse2010'``."""
+    return f"ref-{key}"
 
 
 def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:

@@ -50,9 +50,11 @@ from ..compile.render import page_markdown
 from ..compile.templating import REQUIRED_EXTENSIONS
 from ..compile.sanitize import clean
 from ..knowledge.model import KnowledgeBase
+from ..knowledge.publication import OGL_URL, publication_details
 from .pdfcache import PdfCache
 from .pdflinks import Heading, PdfExtension, PdfRenderState, global_id, page_id
-from .pdfworker import FONTS_DIR, WRITE_OPTIONS, Refusal, Refused
+from .pdfworker import FONTS_DIR, WRITE_OPTIONS
+from .refusals import Refusal, Refused
 
 # The site's Python-Markdown extensions, less those that only style code blocks on the site (code is
 # still fenced as there: HTML shown in a code block stays text).
@@ -67,7 +69,6 @@ SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire refo
            "and Rescue Service.")
 KEYWORDS = ("police and fire reform", "Police Scotland", "Scottish Fire and Rescue Service", "partnership",
             "innovation", "prevention", "public service reform", "evaluation", "Scotland")
-OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
@@ -142,30 +143,6 @@ def contents(pages: list[RenderedPage]) -> list[ContentsEntry]:
         else:
             entries.append(entry)
     return entries
-
-
-def publication_details(kb: KnowledgeBase, page: str) -> tuple[dict[str, str], str]:
-    """The ``- Key: value`` list under ``## Publication details`` and the copyright line (``© …``) of the
-    ``## Copyright and licence`` section of ``page``; empty when the page or section is missing."""
-    doc = kb.documents.get(page)
-    if doc is None:
-        return {}, ""
-    sections: dict[str, list[str]] = {}
-    current = None
-    for line in doc.body.splitlines():
-        m = re.match(r"^##\s+(.+?)\s*$", line)
-        if m:
-            current = sections.setdefault(m[1].strip().lower(), [])
-        elif current is not None:
-            current.append(line)
-    details = {}
-    for line in sections.get("publication details", []):
-        m = re.match(r"^[-*]\s+([^:]+):\s*(.+?)\s*$", line)
-        if m:
-            details[m[1].strip()] = m[2]
-    copyright_line = next((line.strip() for line in sections.get("copyright and licence", [])
-                           if line.strip().startswith("©")), "")
-    return details, copyright_line
 
 
 def _authors(details: dict[str, str]) -> list[str]:

@@ -15,7 +15,7 @@ tests prove it byte for byte). The key is the SHA-256 of all of it:
 
 Entries live in ``<folder>/<key>.pdf``; only the newest is kept. Every write is a temporary file
 renamed into place, so a reader sees a whole entry or none, and an interrupted build leaves nothing
-half-written. Looking up a key never imports WeasyPrint (that alone takes about 0.4 s).
+half-written. Looking up a key never imports WeasyPrint, which is slow to import.
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ import contextlib
 import ctypes
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import zlib
+from importlib import metadata
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from ..common.files import atomic_write
+from ..common.project import Layout, caches_read
 from ..common.release import package_version
 
 FORMAT = "report-pdf-cache 2"  # change it when the make-up of the key, or what may go into the PDF, changes
@@ -90,12 +91,10 @@ def _native_version(library: str) -> str:
 def engine_versions() -> tuple[tuple[str, str], ...]:
     """(name, version) of WeasyPrint, the packages it requires, and the native libraries it lays text
     out with, sorted by name."""
-    from importlib.metadata import PackageNotFoundError, requires  # on first use: it is slow to import
-
     versions = {"python": sys.version.split()[0], "zlib": zlib.ZLIB_RUNTIME_VERSION}
     try:
-        required = requires("weasyprint") or []
-    except PackageNotFoundError:
+        required = metadata.requires("weasyprint") or []
+    except metadata.PackageNotFoundError:
         required = []
     versions["weasyprint"] = package_version("weasyprint")
     for requirement in required:
@@ -143,16 +142,8 @@ def _looks_whole(path: Path) -> bool:
 
 def copy_atomically(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` through a temporary file beside it: ``target`` is whole or untouched."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target) as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out)
 
 
 class PdfCache:
@@ -205,3 +196,28 @@ class PdfCache:
                     path.unlink()
             except OSError:  # removed by a build running at the same time
                 continue
+
+
+CACHE_DIR = Path(".cache") / "pdf"  # under the project's root
+
+def pdf_cache(root: Path, use_cache: bool) -> PdfCache:
+    return PdfCache(root / CACHE_DIR, read=use_cache and caches_read())
+
+
+def will_lay_out(root: Path, cache: PdfCache) -> bool:
+    """A guess made before the project is loaded, so that WeasyPrint is imported early only when it will
+    probably be needed: the cache is not read, holds no PDF, or a source file changed after its newest
+    PDF was kept. (Whether the PDF is reused is decided by its key, later.)"""
+    kept = cache.kept_at()
+    if kept is None:
+        return True
+    layout = Layout()
+    sources = [root / "mkdocs.yml", *(p for folder in (layout.content, layout.vignettes, layout.references)
+                                      for p in (root / folder).rglob("*"))]
+    for path in sources:
+        try:
+            if path.stat().st_mtime > kept:
+                return True
+        except OSError:  # removed meanwhile: the loader will say so
+            return True
+    return False

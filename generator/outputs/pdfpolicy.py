@@ -25,7 +25,7 @@ from urllib.request import url2pathname
 
 from weasyprint import URLFetcher
 
-from .pdfworker import LINK_SCHEMES, Refusal
+from .refusals import LINK_SCHEMES, Refusal
 
 REFUSED = "the report's PDF loads only its own fonts and data: URLs"  # in WeasyPrint's message, too
 

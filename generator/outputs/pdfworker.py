@@ -1,10 +1,6 @@
-"""Laying out and writing the PDF (WeasyPrint), in this process or in a worker forked early.
-
-This module is kept light on purpose: it imports nothing of the generator but the collector's pause
-and the diagnostics, and nothing heavy at all until a PDF is laid out, so that ``report build`` can fork
-its :class:`LayoutWorker` first thing (``generator/entry.py``), about 0.2 s before the rest of the
-generator is imported; the worker imports WeasyPrint (about 0.5 s) meanwhile. :mod:`.pdf` renders the
-HTML that it lays out.
+"""Laying out and writing the PDF (WeasyPrint), in this process or in a worker forked before the project is
+loaded, which imports WeasyPrint (slow to import) while the project loads. :mod:`.pdf` renders the HTML that it
+lays out.
 """
 
 from __future__ import annotations
@@ -16,7 +12,6 @@ import os
 import pickle
 import signal
 import sys
-import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,50 +19,15 @@ from typing import NoReturn
 
 from ..common import collector
 from ..common.diagnostics import BuildError, Diagnostic
+from ..common.files import atomic_write
 from ..common.limits import exhausted
+from .refusals import Refusal, Refused
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 WRITE_OPTIONS = {
     "pdf_variant": "pdf/ua-1",
     "pdf_identifier": True,  # the digest of the PDF's own bytes: stable, unlike a random id
 }
-LINK_SCHEMES = ("http", "https", "mailto")  # what a link in the PDF may open (see .pdfpolicy)
-_REFUSALS = {  # kind -> (code, what is wrong — why; what to do)
-    "load": ("pdf.outside-file", "the PDF does not load '{target}' — it embeds only the generator's own fonts and "
-             "data: URLs, never another file or web address (that could put the build machine's files, or another "
-             "site's, into the report). Remove it."),
-    "attachment": ("pdf.attachment", "'{target}' is marked rel=\"attachment\" — the PDF attaches no files (that "
-                   "could put the build machine's files into the report). Remove rel=\"attachment\"."),
-    "link": ("pdf.link-scheme", "link to '{target}' — the PDF links only to http:, https: and mailto: addresses "
-             "(other links can run code or open files on the reader's machine). Link to a web page, or remove it."),
-    "form": ("pdf.form", "form field '{target}>' — the PDF has no form fields (a form sends what readers type to "
-             "another address). Remove it."),
-}
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Something the PDF's HTML names that the PDF must not contain (:mod:`.pdfpolicy`): ``kind`` is
-    ``load``, ``attachment``, ``link`` or ``form``; ``target`` the URL, or the form field's tag (``<input``)."""
-
-    kind: str
-    target: str
-
-    def diagnostic(self, path: str, line: int | None = None) -> Diagnostic:
-        code, message = _REFUSALS[self.kind]
-        target = self.target if len(self.target) <= 80 else self.target[:77] + "..."
-        return Diagnostic(path, line, message.format(target=target), code)
-
-
-class Refused(BuildError):
-    """The PDF would contain what it must not (``refusals``); nothing was written. ``others``: WeasyPrint's
-    other warnings. Its diagnostics name the PDF; :func:`.pdf.build_pdf` finds the sources that caused them."""
-
-    def __init__(self, refusals: list[Refusal], others: list[Diagnostic], where: str):
-        self.refusals, self.others, self.where = refusals, others, where
-        super().__init__([*(r.diagnostic(where) for r in dict.fromkeys(refusals)), *others])
-
-
 # WeasyPrint's warnings about the machine it runs on, which no change to the report can fix (the start of
 # each one's format string): each is printed once, as a note, and the build goes on. Every other warning
 # is a problem in what is laid out.
@@ -115,8 +75,7 @@ def lay_out(html: str) -> LaidOut:
     logger.addHandler(collect)
     fetcher = pdfpolicy.Fetcher(FONTS_DIR)
     try:
-        # The layout's boxes live until the PDF is written; the collector would only re-examine them
-        # (about 0.2 s of the report's 40 pages).
+        # The layout's boxes live until the PDF is written: the collector would only re-examine them.
         with collector.paused():
             source = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher)
             document = source.render(pdf_variant=WRITE_OPTIONS["pdf_variant"])
@@ -142,16 +101,8 @@ def write_pdf(html: str, out: Path) -> int:
         raise Refused(pdf.refused, problems, out.name)
     if problems:
         raise BuildError(problems)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pdf.data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(out) as f:
+        f.write(pdf.data)
     return pdf.pages
 
 
@@ -160,7 +111,7 @@ _HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "S
 
 class LayoutWorker:
     """:func:`write_pdf` in a process of its own, forked before the host loads the project, so that
-    importing WeasyPrint (about 0.6 s) overlaps the host's own start-up::
+    importing WeasyPrint overlaps the host's own start-up::
 
         with LayoutWorker(eager=True) as worker:  # forks; eager: it imports WeasyPrint at once
             ...                                   # load the project, render the HTML
@@ -168,8 +119,7 @@ class LayoutWorker:
 
     Unless ``eager``, the worker waits for a document before it imports WeasyPrint, and a host whose
     PDF comes from the cache never gives it one: it then costs nothing. The worker takes one document
-    and ends with ``os._exit``, leaving the laid-out document to the system (freeing it would cost
-    about 0.2 s). Leaving the block (or :meth:`stop`) kills the worker if it still runs and reaps it,
+    and ends with ``os._exit``, leaving the laid-out document to the system rather than freeing it. Leaving the block (or :meth:`stop`) kills the worker if it still runs and reaps it,
     so it writes nothing more. Only on Linux (forking without exec is not safe everywhere); elsewhere
     :meth:`write_pdf` lays the PDF out in this process.
     """
@@ -256,9 +206,8 @@ def _lay_out(jobs: int, results: int, eager: bool, *, mask: set, close: tuple[in
     and it stops the worker. Were the worker to end first, the host could take the missing result for a
     worker killed or out of memory before it noticed the interrupt.
 
-    Python's cyclic garbage collector is off in it: its collections took about 0.2 s of the layout, while
-    the garbage they would free is about 2 MB for the report's 40 pages (reference counting frees the
-    rest), and the process ends as soon as the PDF is written."""
+    Python's cyclic garbage collector is off in it: the layout's objects live until the PDF is written,
+    reference counting frees nearly all the rest, and the process ends as soon as the PDF is written."""
     try:
         for signum in _HELD:
             signal.signal(signum, signal.SIG_IGN)

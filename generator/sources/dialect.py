@@ -68,3 +68,10 @@ def parse_citation(body: str) -> tuple[CitationItem, ...] | None:
             suppress_author=bool(m["suppress"]),
         ))
     return tuple(items)
+
+
+def strip_declarations(markdown: str) -> str:
+    """A block's Markdown without its entity declarations (``{#lesson:…}``)."""
+    if "{#" not in markdown:  # nothing to strip; the pattern, which starts with \s*, would try every position
+        return markdown.strip()
+    return BLOCK_DECLARATION_RE.sub("", markdown).strip()

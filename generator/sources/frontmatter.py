@@ -334,3 +334,25 @@ def _hint(problem: str) -> str:
     if "quoted scalar" in problem:
         return " — a quoted value is not closed. Add the closing quote."
     return ""
+
+
+def nested_lines(root: Path, rel: str, field: str) -> dict[tuple, int]:
+    """Line numbers of the entries of a front-matter field: (key,) and (key, n) for list items."""
+    text = (root / rel).read_text(encoding="utf-8")
+    block = text.split("\n---", 1)[0].removeprefix("---\n")
+    out: dict[tuple, int] = {}
+    try:
+        node = yaml.compose(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml keeps marks too
+    except yaml.YAMLError:
+        return out
+    if not isinstance(node, yaml.MappingNode):
+        return out
+    for key, value in node.value:
+        if key.value != field or not isinstance(value, yaml.MappingNode):
+            continue
+        for lkey, lval in value.value:
+            out[(lkey.value,)] = lkey.start_mark.line + 2
+            if isinstance(lval, yaml.SequenceNode):
+                for n, item in enumerate(lval.value):
+                    out[(lkey.value, n)] = item.start_mark.line + 2
+    return out
