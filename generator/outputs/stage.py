@@ -20,12 +20,12 @@ what it leaves out (``data-search-exclude`` still says so to Material's search).
 
 from __future__ import annotations
 
-import html
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from markupsafe import escape
 
 from ..common import release
 from ..common.diagnostics import Diagnostic, Diagnostics
@@ -82,7 +82,7 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
     theme = config.get("theme") if isinstance(config.get("theme"), dict) else {"name": config.get("theme")}
     if theme.get("custom_dir"):
         custom = root / theme["custom_dir"]
-        for name, source in _static_files(root, custom).items():
+        for name, source in _static_files(custom, custom).items():
             (out / OVERRIDES / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / OVERRIDES / name)
         theme = {**theme, "custom_dir": OVERRIDES}
@@ -101,11 +101,12 @@ def staged_path(page: str) -> str:
 
 
 def _staged_nav(nav, pages: set[str]):
-    """mkdocs.yml's nav with each page's path in the staged docs/ (links and unknown entries as they are)."""
+    """mkdocs.yml's nav with each page's path in the staged docs/ (links and unknown entries as they are), its
+    titles as HTML text (themes print them as they are)."""
     if isinstance(nav, list):
         return [_staged_nav(item, pages) for item in nav]
     if isinstance(nav, dict):
-        return {title: _staged_nav(value, pages) for title, value in nav.items()}
+        return {str(escape(title)): _staged_nav(value, pages) for title, value in nav.items()}
     return staged_path(nav) if isinstance(nav, str) and nav in pages else nav
 
 
@@ -171,7 +172,7 @@ def _front_matter(kb: KnowledgeBase, page: str, own_page: bool) -> str:
         meta = dict(front.data) if front is not None else {}
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
-            meta[key] = html.escape(meta[key], quote=False)
+            meta[key] = str(escape(meta[key]))
     if own_page:
         meta.setdefault("search", SEARCH_BOOST)
     if not meta:
@@ -190,7 +191,10 @@ def _staged_config(config: dict, theme: dict, pdf: StagedPdf | None, not_in_nav:
     plugins = [p for p in config.get("plugins") or [] if p != PLUGIN and not (isinstance(p, dict) and PLUGIN in p)]
     if "plugins" in config:
         staged["plugins"] = plugins
-    if isinstance(config.get("copyright"), str):
+    for key in ("site_name", "site_description", "site_author"):  # text, which themes print as they are
+        if isinstance(config.get(key), str):
+            staged[key] = str(escape(config[key]))
+    if isinstance(config.get("copyright"), str):  # HTML: what a page may hold
         staged["copyright"] = clean(config["copyright"])
     report = {"version": release.version(), "build_date": release.build_date()}
     if pdf is not None:
