@@ -16,7 +16,8 @@ from .knowledge.sitemap import PDF_NAME
 
 INTERNAL_ERROR = 70  # the exit status of a bug in the generator (sysexits' EX_SOFTWARE); problems in the sources: 1
 DESCRIPTION = ("report check validates the sources; report build builds the site safely; report new "
-               "vignette|chapter <slug> starts a new page; report pdf builds only the PDF.")
+               "vignette|chapter <slug> starts a new page; report pdf builds only the PDF; report stage DIR writes "
+               "the report as an MkDocs project that needs no plugin.")
 NO_CACHE_HELP = ("lay the PDF out afresh even if nothing it is made from has changed; the result is still kept in "
                  ".cache/pdf/ for next time (REPORT_NO_CACHE=1 does the same, and reads no .cache/load/ either)")
 
