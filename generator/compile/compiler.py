@@ -59,15 +59,15 @@ class Compiler:
     pages and files, to make and check links as the host would, or None when ``extra`` extensions make the
     links (the PDF's); ``state``: the dialect's state (default: a new one, deferring unindexed islands when
     ``defer_unindexed``); ``sanitize``: the HTML written goes through the sanitiser, for a host that does not
-    clean each page itself."""
+    clean each page itself; ``marked``: each block of HTML marked for :class:`.islands.CompiledBlocks`."""
 
     def __init__(self, kb: KnowledgeBase, extensions: Iterable = (), configs: dict | None = None, *,
                  links: SiteLinks | None, state: RenderState | None = None, defer_unindexed: bool = False,
-                 sanitize: bool = False, extra: Iterable[Extension] = ()):
+                 sanitize: bool = False, marked: bool = False, extra: Iterable[Extension] = ()):
         self.kb, self.links = kb, links
         self.state = state or RenderState(kb, defer_unindexed=defer_unindexed)
         names, settings = compile_extensions(extensions, configs)
-        self.standard = StandardExtension(links, sanitize)
+        self.standard = StandardExtension(links, sanitize, marked)
         self.md = Markdown(extensions=[*names, ReportExtension(self.state), *extra, self.standard],
                            extension_configs=settings)
 

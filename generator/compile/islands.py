@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from markdown import Markdown
+from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from .state import RenderState
@@ -64,3 +65,20 @@ class IslandPreprocessor(Preprocessor):
             return f"\n\n{placeholder}\n\n"  # a block of its own
 
         return ISLAND_RE.sub(stash, text).split("\n")
+
+
+class _BlocksPreprocessor(Preprocessor):
+    def run(self, lines):
+        text = "\n".join(lines)
+        if ISLAND_OPEN not in text:
+            return lines
+        return ISLAND_RE.sub(lambda m: f"\n\n{self.md.htmlStash.store(m['html'])}\n\n", text).split("\n")
+
+
+class CompiledBlocks(Extension):
+    """For a host that renders pages compiled with ``marked`` blocks (:class:`.compiler.Compiler`): each block
+    of ready HTML, an island, is stashed as it is, so that the host parses none of that HTML again (Python-
+    Markdown would read it all with its HTML parser, and MkDocs once more for its ids). The same HTML."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
+        md.preprocessors.register(_BlocksPreprocessor(md), "report-compiled-blocks", 29)  # before html_block (20)

@@ -21,6 +21,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from ..common.diagnostics import Diagnostic
+from .islands import island
 from .sanitize import clean
 from .sitelinks import SiteLinks
 
@@ -45,12 +46,13 @@ class StandardWriter(Treeprocessor):
     """Writes the finished tree as standard Markdown into ``self.written`` (and leaves Python-Markdown an empty
     tree to serialise). ``links``: the site's links, made from ``.md`` paths as the host would; None when
     another processor has made the links already (the PDF's). ``sanitize``: every block's HTML goes through the
-    sanitiser, for a host that would not clean the page itself. The compile step sets ``page`` (its site path)
-    and ``source`` (its file, for problems) before each page."""
+    sanitiser, for a host that would not clean the page itself. ``marked``: every block of HTML is written as an
+    island, for a host that stashes it as it is (:class:`.islands.CompiledBlocks`). The compile step sets
+    ``page`` (its site path) and ``source`` (its file, for problems) before each page."""
 
-    def __init__(self, md: Markdown, links: SiteLinks | None, sanitize: bool):
+    def __init__(self, md: Markdown, links: SiteLinks | None, sanitize: bool, marked: bool):
         super().__init__(md)
-        self.site_links, self.sanitize = links, sanitize
+        self.site_links, self.sanitize, self.marked = links, sanitize, marked
         self.page = self.source = ""
         self.written = Written()
 
@@ -59,16 +61,23 @@ class StandardWriter(Treeprocessor):
         if self.site_links is not None:
             written.links, written.problems = self.site_links.rewrite(root, self.page, self.source)
         labels = _toc_labels(getattr(self.md, "toc_tokens", []))
-        blocks = []
+        blocks: list[str | list[str]] = []  # a heading, or the blocks of HTML up to the next one
         for el in root:
             el.tail = None
             if el.tag in HEADINGS:
                 blocks.append(self._heading(el, labels))
             else:
                 html = self._postprocess(self.md.serializer(el))
-                if html.strip():
-                    blocks.append(html)
-        written.markdown = "\n".join(blocks) + "\n"  # no blank line: Python-Markdown would print it after HTML
+                if not html.strip():
+                    continue
+                if not blocks or isinstance(blocks[-1], str):
+                    blocks.append([])
+                blocks[-1].append(html)
+        # No blank line between blocks: Python-Markdown would print it after HTML. Marked, the HTML between two
+        # headings is one island: one paragraph for the host to carry, not one for each block.
+        written.markdown = "\n".join(
+            b if isinstance(b, str) else island("\n".join(b)).rstrip("\n") if self.marked else "\n".join(b)
+            for b in blocks) + "\n"
         written.ids = _ids(root, self.md.htmlStash.rawHtmlBlocks)
         return etree.Element(self.md.doc_tag)
 
@@ -136,10 +145,10 @@ def _ids(root: etree.Element, raw_blocks: list) -> set[str]:
 class StandardExtension(Extension):
     """Registers the :class:`StandardWriter` after every other tree processor."""
 
-    def __init__(self, links: SiteLinks | None, sanitize: bool = False):
-        self.links, self.sanitize = links, sanitize
+    def __init__(self, links: SiteLinks | None, sanitize: bool = False, marked: bool = False):
+        self.links, self.sanitize, self.marked = links, sanitize, marked
         super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
-        self.writer = StandardWriter(md, self.links, self.sanitize)
+        self.writer = StandardWriter(md, self.links, self.sanitize, self.marked)
         md.treeprocessors.register(self.writer, "report-standard-writer", -100)
