@@ -219,7 +219,7 @@ def test_bom_and_crlf_are_accepted_everywhere(tricky_site):
     vignette = (tricky_site / "vignettes/road-safety/index.html").read_text(encoding="utf-8")
     assert "\ufeff" not in vignette and "\r" not in vignette
     assert "<dd>Area B</dd>" in vignette  # the front matter was read through the BOM
-    assert "Huxham and Vangen 2005" in (tricky_site / "index.html").read_text(encoding="utf-8")
+    assert "Huxham and Vangen, 2005" in (tricky_site / "index.html").read_text(encoding="utf-8")
 
 
 def test_latex_accents_in_bibtex_render_as_unicode(tricky_site):

@@ -76,7 +76,8 @@ class LastFirstNames(BaseNameStyle):
 
 
 class AuthorYearStyle(BaseStyle):
-    """Harvard-like reference list: ``Author (Year) Title. Container. Publisher. URL``."""
+    """The reference list in the Harvard style (Cite Them Right): ``Author (Year) Title. Container. Place:
+    Publisher. Available at: URL``; in the text, ``(Author, Year)`` (:func:`in_text`)."""
 
     default_sorting_style = "author_year_title"
 
@@ -114,7 +115,7 @@ class AuthorYearStyle(BaseStyle):
         return toplevel[
             self._head(),
             sentence[tag("em")[rich_field("title")]],
-            optional[sentence[join(sep=": ")[rich_field("publisher"), optional[rich_field("address")]]]],
+            optional[sentence[join(sep=": ")[optional[rich_field("address")], rich_field("publisher")]]],
             self._web(),
         ]
 
@@ -332,7 +333,7 @@ def _format_all(entries: dict[str, tuple[Entry, SourceLocation]], diags: Diagnos
         alabel = author_labels[key]
         sources[key] = Source(
             key=key,
-            label=f"{alabel} {year_label[key]}",
+            label=f"{alabel}, {year_label[key]}",
             author_label=alabel,
             year_label=year_label[key],
             reference_markdown=formatted.text.render(MarkdownBackend()).replace("\n", " "),
@@ -365,11 +366,11 @@ def check_keys(items, known: dict[str, Source], path: str, line: int, diags: Dia
 
 
 def in_text(items, sources: dict[str, Source]) -> list[tuple[CitationItem, str]]:
-    """The visible text of each item: ``prefix Author Year, locator``."""
+    """The visible text of each item, as Harvard cites in the text: ``prefix Author, Year, locator``."""
     out = []
     for item in items:
         src = sources[item.key]
-        who = "" if item.suppress_author else src.author_label + " "
+        who = "" if item.suppress_author else src.author_label + ", "
         text = f"{item.prefix + ' ' if item.prefix else ''}{who}{src.year_label}"
         if item.locator:
             text += f", {item.locator}"

@@ -77,7 +77,7 @@ class Source:
     """A work the report cites, from BibTeX."""
 
     key: str
-    label: str  # in-text label, e.g. "O'Neill and McCarthy 2014"
+    label: str  # in-text label (Harvard), e.g. "O'Neill and McCarthy, 2014"
     author_label: str  # "O'Neill and McCarthy"
     year_label: str  # "2014", "2016a", "n.d."
     reference_markdown: str  # full reference, Markdown
