@@ -54,10 +54,10 @@ BIB_INLINE = f'<img src=x onerror="{JS}"> <script>{JS}</script> [a link](javascr
 CHECK_OFF = """\
 import generator.knowledge.citations as citations
 import generator.compile.htmlcheck as htmlcheck
-import generator.compile.mdext as mdext
+import generator.compile.authorhtml as authorhtml
 
 htmlcheck.check_sources = lambda *args, **kwargs: []
-mdext.HtmlCheckProcessor.run = lambda self, root: None
+authorhtml.HtmlCheckProcessor.run = lambda self, root: None
 citations._check_url = lambda *args, **kwargs: None
 """
 

@@ -1,8 +1,8 @@
 """The authors' HTML, checked as Python-Markdown renders it, with ``path:line`` for every problem.
 
 Whether something in a page is code shown as text or HTML that reaches the reader is for
-Python-Markdown to say, not a scan of the source: the check reads what it made (``mdext``'s
-``HtmlCheckProcessor``). Every host's rendering reports it (the site's, the PDF's), and loading the
+Python-Markdown to say, not a scan of the source: the check reads what it made
+(:class:`.authorhtml.HtmlCheckProcessor`). Every host's rendering reports it (the site's, the PDF's), and loading the
 project renders each page whose source may hold anything to report (``sanitize.may_hold_html``) the
 way the site does, so that ``report check`` says it too. Each problem is located by looking for what
 it names in the source (the line that holds ``onclick=``, say); failing that, the file is named.

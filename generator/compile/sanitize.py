@@ -76,7 +76,7 @@ _OPTIONS = dict(
     tag_attribute_values={tag: {name: set(values) for name, values in allowed.items()}
                           for tag, allowed in ATTRIBUTE_VALUES.items()},
     url_schemes=set(URL_SCHEMES),
-    strip_comments=False,  # harmless, and they mark where deferred islands go (mdext)
+    strip_comments=False,  # harmless, and they mark where deferred islands go (islands.py)
     link_rel=None,
 )
 _CLEANER = nh3.Cleaner(**_OPTIONS)

@@ -62,7 +62,7 @@ BASE_EXTENSIONS = tuple(dict.fromkeys(("toc", "attr_list", "md_in_html", "tables
                                        *REQUIRED_EXTENSIONS)))
 # What the compiled pages need: their headings' ids.
 COMPILED_EXTENSIONS = ("attr_list",)
-PAGE_REFERENCES_ID = "references-on-this-page"  # the per-page reference list that mdext appends
+PAGE_REFERENCES_ID = "references-on-this-page"  # the per-page reference list (compile/pagerefs.py)
 
 SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire reform in Scotland: "
            "partnership working, innovation and prevention in Police Scotland and the Scottish Fire "
