@@ -116,13 +116,13 @@ def _refused_output(root: Path, path: Path, option: str) -> str | None:
     if why is not None and option == "--site-dir":
         return (f"error: {option} {path}: {why} — it would delete the sources. Use a folder outside {outside} "
                 "and the project itself, such as site/ (the default) or public/.")
-    if why is not None and option == "DIR":
-        return (f"error: report stage {path}: {why} — it would replace the sources. Use a folder outside {outside} "
+    if why is not None and option == "report stage":
+        return (f"error: {option} {path}: {why} — it would replace the sources. Use a folder outside {outside} "
                 "and the project itself, such as staged/.")
     if why is not None:
         return (f"error: {option} {path}: {why} — the PDF would be written over or among the sources. Write it "
                 f"outside {outside} and the project's folder itself, or leave out --out (site/downloads/).")
-    if option in ("--site-dir", "DIR") and path.exists() and not path.is_dir():
+    if option in ("--site-dir", "report stage") and path.exists() and not path.is_dir():
         return f"error: {option} {path}: is a file, not a folder — it would be replaced. Give a folder."
     if option == "--out" and path.is_file() and not _is_pdf(path):
         return (f"error: {option} {path}: is a file that is not a PDF — writing the PDF there would destroy it. "
@@ -185,7 +185,7 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
 def stage_command(root: Path, out: Path, *, pdf: bool, use_cache: bool) -> int:
     """``report stage DIR``: the report as an MkDocs project that needs no plugin of ours, written whole into
     ``out`` or not at all; with the PDF (made, or reused from the cache) unless ``pdf`` is false."""
-    usable, epoch = _output_and_epoch(root, out, "DIR")
+    usable, epoch = _output_and_epoch(root, out, "report stage")
     if not usable:
         return 2
     failed = f"nothing was staged; {out.resolve()} was left as it was."

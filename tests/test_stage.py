@@ -188,6 +188,10 @@ def test_stage_refuses_the_sources_and_keeps_an_old_folder_when_it_fails(tmp_pat
     for target in (root / "content", root, root / "vignettes" / "x"):
         result = stage(root, target)
         assert result.returncode == 2 and "it would replace the sources" in result.stderr
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = stage(root, tmp_path / "notes.txt")
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
     out = tmp_path / "out"
     assert stage(root, out, "--no-pdf").returncode == 0
     assert (out / "docs" / "vignettes" / "road-safety" / "index.md").is_file()
