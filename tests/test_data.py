@@ -236,3 +236,13 @@ def test_awkward_text_gives_valid_json_and_csv_that_spreadsheets_do_not_run(tmp_
     assert term["expansion"] == "'=Comma, \"separated\"\nvalues"  # the line break kept, inside its quoted cell
     assert "naïve".encode("utf-8") in files["data/examples.csv"]
     assert data_files(kb) == files
+
+
+def test_the_site_publishes_the_data_under_data(real, built_site):
+    """`report build` publishes every file data_files gives at its path, byte for byte, and lists it in
+    SHA256SUMS like every other file."""
+    _, files = real
+    for path, content in files.items():
+        assert (built_site / path).read_bytes() == content, path
+    listed = (built_site / "SHA256SUMS").read_text(encoding="utf-8")
+    assert all(f"  {path}\n" in listed for path in files)

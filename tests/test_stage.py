@@ -121,6 +121,8 @@ def test_stage_writes_an_mkdocs_project_of_every_page_with_the_theme_and_the_pdf
 def test_each_host_builds_every_page_of_the_report(hosted, built_site):
     host, site = hosted
     assert set(pages(site)) == set(pages(built_site))
+    data = sorted(p.relative_to(built_site).as_posix() for p in (built_site / "data").iterdir())
+    assert data and all((site / path).read_bytes() == (built_site / path).read_bytes() for path in data)  # open data
 
 
 def test_no_syntax_of_the_dialect_reaches_a_page(hosted):

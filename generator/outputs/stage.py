@@ -38,6 +38,7 @@ from ..knowledge.loader import stays_inside
 from ..knowledge.model import KnowledgeBase
 from ..knowledge.siteconfig import CONFIG
 from ..knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
+from .data import data_files
 from ..sources.frontmatter import read_yaml, split
 
 DOCS = "docs"
@@ -79,6 +80,9 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
     for name, source in static.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, docs / name)
+    for name, content in data_files(kb, config.get("site_url")).items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_bytes(content)
     theme = config.get("theme") if isinstance(config.get("theme"), dict) else {"name": config.get("theme")}
     if theme.get("custom_dir"):
         custom = root / theme["custom_dir"]

@@ -24,6 +24,7 @@ from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.loader import stays_inside
 from ...knowledge.model import KnowledgeBase
 from ...knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
+from ...outputs.data import data_files
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -120,7 +121,7 @@ def pdf_link(environ=os.environ) -> tuple[dict | None, Path | None]:
 
 def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout: Layout, pdf: Path | None) -> None:
     """The vignettes, every generated page (those about one entity out of the nav: reached from their index
-    pages, the nav stays the same size however many there are) and the PDF; nothing behind a symbolic link out
+    pages, the nav stays the same size however many there are), the PDF and the open data (``data/``); nothing behind a symbolic link out
     of the project (the loader reports it)."""
     for file in [f for f in files if f.abs_src_path and Path(f.abs_src_path).is_relative_to(config.docs_dir)
                  and not stays_inside(root, Path(f.abs_src_path))]:
@@ -130,6 +131,8 @@ def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout
             files.append(File.generated(config, page, abs_src_path=str(root / doc.file)))
     if pdf is not None:
         files.append(File.generated(config, f"{DOWNLOADS}/{pdf.name}", abs_src_path=str(pdf)))
+    for path, content in data_files(kb, config.site_url).items():
+        files.append(File.generated(config, path, content=content))
     own_pages = entity_pages(kb)
     for page in sorted(generated_page_paths(kb)):
         inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
