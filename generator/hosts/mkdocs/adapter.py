@@ -121,8 +121,8 @@ def pdf_link(environ=os.environ) -> tuple[dict | None, Path | None]:
 
 def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout: Layout, pdf: Path | None) -> None:
     """The vignettes, every generated page (those about one entity out of the nav: reached from their index
-    pages, the nav stays the same size however many there are), the PDF and the open data (``data/``); nothing behind a symbolic link out
-    of the project (the loader reports it)."""
+    pages, the nav stays the same size however many there are), the PDF and the open data (``data/``); nothing
+    behind a symbolic link out of the project (the loader reports it)."""
     for file in [f for f in files if f.abs_src_path and Path(f.abs_src_path).is_relative_to(config.docs_dir)
                  and not stays_inside(root, Path(f.abs_src_path))]:
         files.remove(file)
