@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from browserkit import serve, site_paths
+from browserkit import RECORD_VIOLATIONS, serve, site_paths
 from conftest import run_cli
 from generator.core.sanitize import content_security_policy, is_remote, url_scheme
 from injection import BLOCKS, CHECK_OFF, SHOWN_AS_CODE, write_injection_site
@@ -187,9 +187,6 @@ def sanitised_url(sanitised_site):
         yield url
 
 
-RECORD_VIOLATIONS = """window.__violations = [];
-document.addEventListener('securitypolicyviolation', e => window.__violations.push(
-    `${e.violatedDirective} ${e.blockedURI} ${e.sample}`));"""
 # Every element of the page pointed at, focused and clicked (links with an address aside: they leave).
 PROVOKE = """() => {
     for (const el of document.querySelectorAll('body *')) {
