@@ -159,6 +159,18 @@ def copy_project(template: Path, to: Path) -> Path:
     return to
 
 
+def _build_mini_site(root: Path) -> None:
+    result = run_cli("build", cwd=write_mkdocs_site(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def mini_site(tmp_path_factory) -> Path:
+    """The tiny project of write_mkdocs_site's defaults with its site/ (and its PDF in .cache/) built once per
+    run by `report build`: a test that changes it works on a copy (copy_project)."""
+    return once_per_run(tmp_path_factory, "mini", _build_mini_site)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The real report, built once per test run with the real CLI into a temporary folder (in UTC)."""

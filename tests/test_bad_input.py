@@ -132,14 +132,9 @@ CASES = [
 ]
 
 
-def build_previous(root: Path) -> None:
-    result = run_cli("build", cwd=write_mkdocs_site(root))
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 @pytest.fixture(scope="module")
-def previous_site(tmp_path_factory) -> Path:
-    return once_per_run(tmp_path_factory, "previous", build_previous) / "site"
+def previous_site(mini_site) -> Path:
+    return mini_site / "site"
 
 
 def tree(folder: Path) -> dict[str, bytes]:

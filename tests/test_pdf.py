@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPOCH, REPO, required, run_cli, write_mkdocs_site
+from conftest import EPOCH, REPO, copy_project, required, run_cli
 from generator.cli import PDF_NAME, pdf_pages
 from generator.core import load_project
 from generator.core.pdf import render_html
@@ -373,9 +373,8 @@ def test_the_site_publishes_the_pdf_and_every_page_links_to_it(built_site):
         assert (page.parent / m[1]).resolve() == pdf.resolve()
 
 
-def test_a_pdf_that_fails_leaves_the_site_as_it_was(tmp_path):
-    root = write_mkdocs_site(tmp_path)
-    assert run_cli("build", cwd=root).returncode == 0
+def test_a_pdf_that_fails_leaves_the_site_as_it_was(tmp_path, mini_site):
+    root = copy_project(mini_site, tmp_path)
     assert (root / "site" / "downloads" / PDF_NAME).is_file()
     before = {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()}
     vignette = root / "vignettes" / "road-safety.md"
