@@ -23,6 +23,9 @@ from generator.core.pdf import render_html
 from sitehtml import norm
 from test_site import source_units
 
+# One worker reads the PDF and renders its HTML for all these tests (--dist loadgroup), not each worker.
+pytestmark = pytest.mark.xdist_group("pdf")
+
 TITLE = "Evaluation of Police and Fire Reform: Year 3 Thematic Case Study – Partnership, Innovation and Prevention"
 VIGNETTES = ("Vignette I: Mental health community triage", "Vignette II: A Community Safety Hub",
              "Vignette III: Road Safety", "Vignette IV: Safety in the home")
