@@ -108,8 +108,8 @@ class OurTime:
         from markdown.inlinepatterns import InlineProcessor
         from markdown.treeprocessors import Treeprocessor
 
-        from generator import mkdocs_plugin
-        from generator.core import mdext
+        from generator.compile import authorhtml, compiler, inline, islands, pagerefs, plaintext, quotes, standard, terms
+        from generator.hosts.mkdocs import plugin as mkdocs_plugin
 
         wrapped = []
 
@@ -147,9 +147,8 @@ class OurTime:
                 setattr(mkdocs_plugin.ReportPlugin, name,
                         cls.wrap(getattr(mkdocs_plugin.ReportPlugin, name), f"ReportPlugin.{name}"))
                 wrapped.append(f"ReportPlugin.{name}")
-        for obj in vars(mdext).values():
-            if not isinstance(obj, type) or obj.__module__ != mdext.__name__:
-                continue
+        modules = (authorhtml, compiler, inline, islands, pagerefs, plaintext, quotes, standard, terms)
+        for obj in (o for m in modules for o in vars(m).values() if isinstance(o, type) and o.__module__ == m.__name__):
             for base, methods in ((InlineProcessor, ("handleMatch",)), (Treeprocessor, ("run",)),
                                   (Extension, ("extendMarkdown", "reset"))):
                 if issubclass(obj, base):
@@ -175,11 +174,9 @@ def child_build(config_file: str, site_dir: str, vignettes: int) -> None:
     import yaml  # noqa: F401
 
     before = time.process_time()
-    import generator.mkdocs_plugin  # noqa: F401 (pybtex, our modules)
+    import generator.hosts.mkdocs.plugin  # noqa: F401 (pybtex, our modules)
 
     OurTime.seconds = OurTime.by_entry["import generator"] = time.process_time() - before
-    if vignettes > 10:
-        synthetic.allow_numbers(vignettes)
     wrapped = OurTime.install()
     from mkdocs.commands.build import build
     from mkdocs.config import load_config

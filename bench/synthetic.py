@@ -18,9 +18,8 @@
 as text, cross-references as ordinary links, no declarations) with a default Material configuration:
 every page in the navigation.
 
-Vignette numbers are Roman numerals I, II, … up to n. The loader accepts I–X only (``loader.ROMAN``);
-whoever loads a project of more than ten vignettes must call :func:`allow_numbers` first (the
-benchmark and the scaling test do).
+Vignette numbers are Roman numerals I, II, … up to n: the project's mkdocs.yml allows them
+(``vignette_numbers``), and whoever loads one directly passes :data:`LAYOUT`.
 """
 
 from __future__ import annotations
@@ -29,8 +28,12 @@ import re
 import textwrap
 from pathlib import Path
 
+from generator.common.project import Layout
+from generator.common.vocabulary import roman
+
+LAYOUT = Layout(vignette_numbers=5000)  # what write_project's mkdocs.yml allows
 REPO = Path(__file__).resolve().parent.parent
-THEME_DIR = REPO / "generator" / "mkdocs_theme"
+THEME_DIR = REPO / "generator" / "hosts" / "mkdocs" / "theme"
 AREAS = "ABCD"
 LEVELS = ("primary", "secondary", "tertiary", None)
 ROLES = ("police", "fire", "partner")
@@ -49,28 +52,6 @@ WORDS = ("partners", "officers", "crews", "residents", "schools", "referrals", "
          "prevention", "engagement", "council", "community", "resources", "priorities", "staff", "time")
 
 
-def roman(i: int) -> str:
-    """1 -> 'I', 2018 -> 'MMXVIII'."""
-    out = []
-    for value, numeral in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while i >= value:
-            out.append(numeral)
-            i -= value
-    return "".join(out)
-
-
-def allow_numbers(n: int) -> tuple[str, ...]:
-    """Let the loader accept vignette numbers I to roman(n): it checks them against ``loader.ROMAN``.
-
-    Returns the previous value, to restore. This is the benchmark's only change to the generator's
-    behaviour, and it affects only that membership check (every other path is the real one).
-    """
-    from generator.core import loader
-
-    previous = loader.ROMAN
-    loader.ROMAN = tuple(roman(i) for i in range(1, max(n, 10) + 1))
-    return previous
 
 
 def slug(i: int) -> str:
@@ -273,7 +254,8 @@ extra:
 plugins:
   - search:
       lang: en
-  - report
+  - report:
+      vignette_numbers: 5000
 markdown_extensions:
   - toc:
       permalink: true

@@ -1,17 +1,10 @@
-"""Report and knowledge-base site generator.
+"""Report and knowledge-base site generator: a compiler in stages (see README, "Layout of the code").
 
-``generator.core`` knows nothing of MkDocs: it loads and validates the project (Markdown chapters,
-vignettes with YAML front matter, BibTeX sources), resolves citations and cross-references, and
-renders generated pages. ``generator.mkdocs_plugin`` and ``generator.cli`` are thin glue around it.
+``common`` -> ``sources`` -> ``knowledge`` -> ``compile`` -> ``outputs`` know nothing of any site engine;
+``hosts/mkdocs`` adapts the compiled report to MkDocs; ``cli``, ``entry`` and ``scaffold`` are the ``report``
+command.
 """
 
+from .common.release import version
 
-
-def __getattr__(name: str) -> str:
-    """``__version__``, from the installed metadata (pyproject.toml), looked up on first use: reading the
-    metadata costs more than everything `report build` imports before it forks its PDF worker."""
-    if name == "__version__":
-        from .core.release import version
-
-        return version()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__version__ = version()

@@ -1,11 +1,11 @@
 """What the ``report`` commands do: ``report check`` validates the sources; ``report build`` builds the
-site safely; ``report pdf`` builds only the PDF (``report new``: :mod:`.scaffold`). Their arguments, and
-the PDF worker that ``report build`` forks first of all, are in :mod:`.entry`, which imports this
-module only once that worker runs."""
+site safely; ``report pdf`` builds only the PDF (``report new``: :mod:`.scaffold`). Their arguments are
+in :mod:`.entry`."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -13,16 +13,20 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .core import BuildError, Diagnostics, KnowledgeBase, load_project, release
-from .core.pdf import build_pdf
-from .core.pdfworker import LayoutWorker
-from .core.release import human_size
-from .core.render import generated_page_paths
-from .core.project import Layout
-from .core.siteconfig import check_site, nav_pages
-from .core.sitedir import NEW_PREFIX, Staging, locked, overlap
-from .entry import PDF_NAME, pdf_cache, will_lay_out
-from .sitebuild import SiteBuild, SiteFailed
+from .common.diagnostics import BuildError, Diagnostics
+from .knowledge.model import KnowledgeBase
+from .compile.project import load_project
+from .common import release
+from .outputs.pdf import build_pdf
+from .outputs.pdfcache import pdf_cache, will_lay_out
+from .outputs.pdfworker import LayoutWorker
+from .common.release import human_size
+from .knowledge.sitemap import DOWNLOADS, PDF_NAME, generated_page_paths
+from .common.project import Layout
+from .knowledge.siteconfig import check_site, nav_pages
+from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
+from .outputs.stage import StagedPdf, stage_project
+from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed, publish_pdf
 
 # The report's own pages, which the PDF prints in the order of mkdocs.yml's nav: the chapters, the
 # References, and everything under vignettes/ (Annex 1 and its vignettes). The home page, About (its
@@ -67,23 +71,17 @@ def _load(root: Path) -> tuple[KnowledgeBase, Diagnostics]:
 def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutWorker | None = None) -> int:
     """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
 
-    The PDF is laid out by ``layout``, a worker process forked before the generator was imported
-    (:mod:`.entry`); without one, it is forked here first of all. When the PDF will probably be laid
-    out, the worker imports WeasyPrint while this process loads and checks the project (once, here) and
-    renders the PDF's HTML. MkDocs builds the whole site meanwhile, in a child process, and puts the
-    PDF's size into its pages once this process says the PDF is written (or reused from the cache).
+    The PDF is laid out by ``layout``, a worker process (:class:`.LayoutWorker`; without one, it is forked
+    here, before the project is loaded). When the PDF will probably be laid out, the worker imports
+    WeasyPrint while this process loads and checks the project (once, here) and renders the PDF's HTML.
+    MkDocs builds the whole site meanwhile, in a child process; once both are done, the PDF (laid out, or
+    reused from the cache) goes into the new site and its size into the pages.
     """
     if layout is None:
         with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
             return build(root, site_dir, use_cache=use_cache, layout=worker)
-    refused = _refused_output(root, site_dir, "--site-dir")
-    if refused:
-        print(refused, file=sys.stderr)
-        return 2
-    try:
-        epoch = release.source_date_epoch()
-    except ValueError as exc:
-        print(f"error: {exc}.", file=sys.stderr)
+    usable, epoch = _output_and_epoch(root, site_dir, "--site-dir")
+    if not usable:
         return 2
     try:
         with locked(site_dir, say=_say_waiting):  # from before the sources are read until the site is in place
@@ -91,6 +89,19 @@ def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutW
     except OSError as exc:  # the lock beside the site cannot be made
         print(f"build failed: {exc}; {site_dir} was left as it was.", file=sys.stderr)
         return 1
+
+
+def _output_and_epoch(root: Path, path: Path, option: str) -> tuple[bool, int | None]:
+    """Whether ``path`` may be written (what is wrong printed when not), and ``SOURCE_DATE_EPOCH``."""
+    refused = _refused_output(root, path, option)
+    if refused:
+        print(refused, file=sys.stderr)
+        return False, None
+    try:
+        return True, release.source_date_epoch()
+    except ValueError as exc:
+        print(f"error: {exc}.", file=sys.stderr)
+        return False, None
 
 
 def _say_waiting(message: str) -> None:
@@ -105,11 +116,14 @@ def _refused_output(root: Path, path: Path, option: str) -> str | None:
     if why is not None and option == "--site-dir":
         return (f"error: {option} {path}: {why} — it would delete the sources. Use a folder outside {outside} "
                 "and the project itself, such as site/ (the default) or public/.")
+    if why is not None and option == "report stage":
+        return (f"error: {option} {path}: {why} — it would replace the sources. Use a folder outside {outside} "
+                "and the project itself, such as staged/.")
     if why is not None:
         return (f"error: {option} {path}: {why} — the PDF would be written over or among the sources. Write it "
                 f"outside {outside} and the project's folder itself, or leave out --out (site/downloads/).")
-    if option == "--site-dir" and path.exists() and not path.is_dir():
-        return f"error: {option} {path}: is a file, not a folder — the site would replace it. Give a folder."
+    if option in ("--site-dir", "report stage") and path.exists() and not path.is_dir():
+        return f"error: {option} {path}: is a file, not a folder — it would be replaced. Give a folder."
     if option == "--out" and path.is_file() and not _is_pdf(path):
         return (f"error: {option} {path}: is a file that is not a PDF — writing the PDF there would destroy it. "
                 "Give a new file name, or a PDF to replace.")
@@ -144,10 +158,10 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
                         site.stop()  # before saying so: it may be logging still
                         print(failed, file=sys.stderr)
                         return 1
-                    site.pdf_ready()
                     if site.wait() != 0:
                         print(failed, file=sys.stderr)
                         return 1
+                    publish_pdf(stage.path, pdf, site.size_placeholder)
             except SiteFailed:
                 print("MkDocs stopped with an error (above); the PDF was left unfinished.", file=sys.stderr)
                 print(failed, file=sys.stderr)
@@ -165,6 +179,41 @@ def _build(root: Path, site_dir: Path, *, epoch: int | None, use_cache: bool, la
         print(f"interrupted ({signal.Signals(signum).name}); {kept}.", file=sys.stderr)
         return 128 + signum
     print(*said, f"site written to {stage.site_dir}", sep="\n")
+    return 0
+
+
+def stage_command(root: Path, out: Path, *, pdf: bool, use_cache: bool) -> int:
+    """``report stage DIR``: the report as an MkDocs project that needs no plugin of ours, written whole into
+    ``out`` or not at all; with the PDF (made, or reused from the cache) unless ``pdf`` is false."""
+    usable, epoch = _output_and_epoch(root, out, "report stage")
+    if not usable:
+        return 2
+    failed = f"nothing was staged; {out.resolve()} was left as it was."
+    kb = _checked(root)
+    if kb is None:
+        print(failed, file=sys.stderr)
+        return 1
+    try:
+        with locked(out, say=_say_waiting), Staging(out) as stage:
+            staged_pdf = None
+            if pdf:
+                staged_pdf = StagedPdf(stage.path / ".pdf" / PDF_NAME, PDF_NAME)
+                if make_pdf(root, staged_pdf.path, kb=kb, epoch=epoch, use_cache=use_cache,
+                            shown=stage.site_dir / "docs" / DOWNLOADS / PDF_NAME) != 0:
+                    print(failed, file=sys.stderr)
+                    return 1
+            problems = stage_project(root, kb, stage.path, pdf=staged_pdf)
+            if staged_pdf is not None:
+                shutil.rmtree(staged_pdf.path.parent)
+            if problems:
+                print(BuildError(problems).report(), file=sys.stderr)
+                print(failed, file=sys.stderr)
+                return 1
+            stage.publish()
+    except OSError as exc:
+        print(f"error: {exc}; {failed}", file=sys.stderr)
+        return 1
+    print(f"MkDocs project written to {stage.site_dir}: build it with mkdocs build -f {stage.site_dir / 'mkdocs.yml'}")
     return 0
 
 
@@ -245,9 +294,3 @@ def pdf_command(root: Path, out: Path | None, *, use_cache: bool) -> int:
         return 1
     return code
 
-
-def main(argv: list[str] | None = None) -> int:
-    """The ``report`` command (:func:`generator.entry.main`)."""
-    from .entry import main
-
-    return main(argv)

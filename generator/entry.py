@@ -1,11 +1,5 @@
-"""The ``report`` command's front door: its arguments, its signals, and — for ``report build`` — the PDF's
-layout worker, forked before the rest of the generator is imported.
-
-Kept light on purpose: only the standard library and the core's light modules (``pdfworker``,
-``pdfcache``, ``project``) are imported here. ``report build`` forks its :class:`LayoutWorker` about
-0.06 s after Python starts instead of 0.2 s, and the worker imports WeasyPrint (about 0.5 s) while this
-process imports the generator and checks the project: the PDF is the build's longest path. What each
-command does is in :mod:`generator.cli`.
+"""The ``report`` command's front door: its arguments, its signals, and what a bug in the generator prints.
+What each command does is in :mod:`generator.cli` and :mod:`generator.scaffold`.
 """
 
 from __future__ import annotations
@@ -17,16 +11,13 @@ import signal
 import sys
 from pathlib import Path
 
-from .core.pdfcache import PdfCache
-from .core.pdfworker import LayoutWorker
-from .core.project import Layout, caches_read
+from . import cli, scaffold
+from .knowledge.sitemap import PDF_NAME
 
-PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published at site/downloads/<PDF_NAME>
-CACHE_DIR = Path(".cache") / "pdf"  # under the project's root; see generator/core/pdfcache.py
-NEW_KINDS = ("vignette", "chapter")  # what `report new` starts (generator/scaffold.py)
 INTERNAL_ERROR = 70  # the exit status of a bug in the generator (sysexits' EX_SOFTWARE); problems in the sources: 1
 DESCRIPTION = ("report check validates the sources; report build builds the site safely; report new "
-               "vignette|chapter <slug> starts a new page; report pdf builds only the PDF.")
+               "vignette|chapter <slug> starts a new page; report pdf builds only the PDF; report stage DIR writes "
+               "the report as an MkDocs project that needs no plugin.")
 NO_CACHE_HELP = ("lay the PDF out afresh even if nothing it is made from has changed; the result is still kept in "
                  ".cache/pdf/ for next time (REPORT_NO_CACHE=1 does the same, and reads no .cache/load/ either)")
 
@@ -43,28 +34,6 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
-def pdf_cache(root: Path, use_cache: bool) -> PdfCache:
-    return PdfCache(root / CACHE_DIR, read=use_cache and caches_read())
-
-
-def will_lay_out(root: Path, cache: PdfCache) -> bool:
-    """A guess made before the project is loaded, so that WeasyPrint is imported early only when it will
-    probably be needed: the cache is not read, holds no PDF, or a source file changed after its newest
-    PDF was kept. (Whether the PDF is reused is decided by its key, later.)"""
-    kept = cache.kept_at()
-    if kept is None:
-        return True
-    layout = Layout()
-    sources = [root / "mkdocs.yml", *(p for folder in (layout.content, layout.vignettes, layout.references)
-                                      for p in (root / folder).rglob("*"))]
-    for path in sources:
-        try:
-            if path.stat().st_mtime > kept:
-                return True
-        except OSError:  # removed meanwhile: the loader will say so
-            return True
-    return False
-
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report", description=DESCRIPTION)
@@ -77,8 +46,13 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pdf", help="build only the PDF (default: site/downloads/" + PDF_NAME + ")")
     p.add_argument("--out", type=Path, default=None, help="where to write the PDF")
     p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+    s = sub.add_parser("stage", help="write the report as an ordinary MkDocs project (mkdocs.yml and docs/) into DIR, "
+                                     "which any host that reads mkdocs.yml builds without the report plugin")
+    s.add_argument("dir", type=Path, help="the folder to write (replaced only on success)")
+    s.add_argument("--no-pdf", action="store_true", help="leave the PDF out (the pages then offer none)")
+    s.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     n = sub.add_parser("new", help="start a new page from a template (never overwrites)")
-    n.add_argument("kind", choices=NEW_KINDS)
+    n.add_argument("kind", choices=scaffold.KINDS)
     n.add_argument("slug", help="file name without .md: lower-case words joined by hyphens")
     return parser
 
@@ -91,18 +65,13 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(getattr(signal, name), _terminate)
     try:
         if args.command == "build":
-            use_cache = not args.no_cache
-            # Fork first, then import the generator: see this module's docstring.
-            with LayoutWorker(eager=will_lay_out(root, pdf_cache(root, use_cache))) as worker:
-                from . import cli
-
-                return cli.build(root, args.site_dir or root / "site", use_cache=use_cache, layout=worker)
-        from . import cli, scaffold
-
+            return cli.build(root, args.site_dir or root / "site", use_cache=not args.no_cache)
         if args.command == "check":
             return cli.check(root)
         if args.command == "new":
             return scaffold.main(root, args.kind, args.slug)
+        if args.command == "stage":
+            return cli.stage_command(root, args.dir, pdf=not args.no_pdf, use_cache=not args.no_cache)
         return cli.pdf_command(root, args.out, use_cache=not args.no_cache)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
@@ -121,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> int:
     """The ``report`` console script: :func:`main`, then every object it made is set aside from the
     collector (``gc.freeze``), whose last collection, as the interpreter ends, would only walk them all
-    before the process ends anyway (about 0.04 s of a build)."""
+    before the process ends anyway."""
     code = main()
     gc.freeze()
     return code

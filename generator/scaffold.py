@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .core.diagnostics import Diagnostics, shown
-from .core.frontmatter import normalise_text, split
-from .core.limits import SLUG_CHARS
-from .core.loader import AREAS, ROMAN, SERVICES, SLUG_RE, Layout
-from .entry import NEW_KINDS as KINDS  # what `report new` offers
+from .common.diagnostics import Diagnostics, shown
+from .sources.frontmatter import normalise_text, split
+from .common.limits import SLUG_CHARS
+from .common.project import Layout
+from .common.vocabulary import AREAS, SERVICES, SLUG_RE, VIGNETTE_NUMBERS, numerals
+
+KINDS = ("vignette", "chapter")  # what `report new` starts
+ROMAN = numerals(VIGNETTE_NUMBERS)  # the numbers `report new vignette` chooses from
 
 
 class ScaffoldError(Exception):

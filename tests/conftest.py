@@ -99,7 +99,7 @@ def write_mkdocs_site(root: Path, files: dict[str, str] | None = None) -> Path:
         strict: true
         theme:
           name: material
-          custom_dir: {REPO / 'generator' / 'mkdocs_theme'}
+          custom_dir: {REPO / 'generator' / 'hosts' / 'mkdocs' / 'theme'}
           language: en-GB
           font: false
         plugins:

@@ -52,12 +52,12 @@ BIB_INLINE = f'<img src=x onerror="{JS}"> <script>{JS}</script> [a link](javascr
 # Put on PYTHONPATH as sitecustomize.py, for `report build` and the MkDocs it starts: the authors' check off,
 # to show what the sanitiser alone makes of the payloads.
 CHECK_OFF = """\
-import generator.core.citations as citations
-import generator.core.htmlcheck as htmlcheck
-import generator.core.mdext as mdext
+import generator.knowledge.citations as citations
+import generator.compile.htmlcheck as htmlcheck
+import generator.compile.authorhtml as authorhtml
 
 htmlcheck.check_sources = lambda *args, **kwargs: []
-mdext.HtmlCheckProcessor.run = lambda self, root: None
+authorhtml.HtmlCheckProcessor.run = lambda self, root: None
 citations._check_url = lambda *args, **kwargs: None
 """
 

@@ -107,3 +107,38 @@ def norm(text: str) -> str:
     """Whitespace collapsed; no space before closing punctuation (citations leave such gaps)."""
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r" +([.,;:)])", r"\1", text)
+
+
+class _SectionItems(HTMLParser):
+    def __init__(self, heading_id: str):
+        super().__init__(convert_charrefs=True)
+        self.heading_id = heading_id
+        self.inside = False
+        self.items: list[tuple[str, list[str]]] = []  # (text, hrefs) of each list item
+        self.item: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "h2":
+            self.inside = a.get("id") == self.heading_id
+        elif self.inside and tag == "li":
+            self.item = []
+            self.items.append(("", []))
+        elif self.item is not None and tag == "a" and "href" in a:
+            self.items[-1][1].append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self.item is not None:
+            self.items[-1] = ("".join(self.item), self.items[-1][1])
+            self.item = None
+
+    def handle_data(self, data):
+        if self.item is not None:
+            self.item.append(data)
+
+
+def section_items(path: Path, heading_id: str) -> list[tuple[str, list[str]]]:
+    """(text, hrefs) of each list item under the <h2> with this id, up to the next <h2>."""
+    parser = _SectionItems(heading_id)
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.items

@@ -19,9 +19,9 @@ import pytest
 
 from conftest import MINI_BIB, MINI_VIGNETTE, once_per_run, run_cli, write_mkdocs_site, write_project
 from generator import cli
-from generator.core import load_project
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import page_markdown
+from generator.compile.project import load_project
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import page_markdown
 
 V = MINI_VIGNETTE
 VF = "vignettes/road-safety.md"
@@ -220,7 +220,7 @@ def test_bom_and_crlf_are_accepted_everywhere(tricky_site):
     vignette = (tricky_site / "vignettes/road-safety/index.html").read_text(encoding="utf-8")
     assert "\ufeff" not in vignette and "\r" not in vignette
     assert "<dd>Area B</dd>" in vignette  # the front matter was read through the BOM
-    assert "Huxham and Vangen 2005" in (tricky_site / "index.html").read_text(encoding="utf-8")
+    assert "Huxham and Vangen, 2005" in (tricky_site / "index.html").read_text(encoding="utf-8")
 
 
 def test_latex_accents_in_bibtex_render_as_unicode(tricky_site):

@@ -34,7 +34,7 @@ def test_cited_in_link_returns_to_the_citing_passage(page):
     page.wait_for_url("**/partnership-working-and-innovation/#cite-*")
     target = page.url.split("#")[1]
     assert page.locator(f"#{target}").is_visible()
-    assert "Morse 2010" in page.locator(f"#{target}").inner_text()
+    assert "Morse, 2010" in page.locator(f"#{target}").inner_text()
 
 
 @pytest.mark.xdist_group("desktop-light")

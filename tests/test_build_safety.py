@@ -23,7 +23,7 @@ import pytest
 
 from conftest import copy_project, once_per_run, run_cli, write_mkdocs_site
 from generator import cli
-from generator.core import sitedir
+from generator.outputs import sitedir
 
 FAULT_HOOK = '''\
 import errno, os, time

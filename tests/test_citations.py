@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import write_project
-from generator.core import load_project
-from generator.core.citations import CitationItem, parse_citation
+from generator.compile.project import load_project
+from generator.sources.dialect import CitationItem, parse_citation
 
 
 @pytest.mark.parametrize("body, expected", [
@@ -44,8 +44,8 @@ def test_labels_are_author_year_and_disambiguated(tmp_path):
     kb, problems = sources(tmp_path, bib)
     assert problems == []
     assert {k: s.label for k, s in kb.sources.items()} == {
-        "a": "Scottish Government 2017a", "b": "Scottish Government 2017b",
-        "c": "Frondigoun et al. 2013", "d": "Institute for Work & Health n.d.", "e": "Schön and Cañada 1983",
+        "a": "Scottish Government, 2017a", "b": "Scottish Government, 2017b",
+        "c": "Frondigoun et al., 2013", "d": "Institute for Work & Health, n.d.", "e": "Schön and Cañada, 1983",
     }
     assert kb.sources["e"].reference_text == "Schön, D. and Cañada, J. (1983) Reflective Études. Basic."
     assert kb.sources["c"].reference_text == "Frondigoun, L., Smith, R. and MacLeod, I. (2013) Campus."

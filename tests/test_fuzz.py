@@ -24,8 +24,9 @@ import pytest
 
 from conftest import ALIAS_BOMB, REPO
 from generator.cli import check
-from generator.core import BuildError, load_project
-from generator.core.pdf import render_page
+from generator.common.diagnostics import BuildError
+from generator.compile.project import load_project
+from generator.outputs.pdf import render_page
 from watchdog import TIMEOUT, Watchdog
 
 SEED = 14

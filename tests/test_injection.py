@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from browserkit import RECORD_VIOLATIONS, serve, site_paths
 from conftest import once_per_run, run_cli
-from generator.core.sanitize import content_security_policy, is_remote, url_scheme
+from generator.compile.sanitize import content_security_policy, is_remote, url_scheme
 from injection import BLOCKS, CHECK_OFF, SHOWN_AS_CODE, write_injection_site
 
 pytest_plugins = ["browser_fixtures"]
@@ -260,3 +260,24 @@ def test_the_policy_blocks_script_and_other_hosts_should_any_reach_a_page(browse
         assert {"script-src-elem", "img-src", "script-src-attr"} <= directives
     finally:
         context.close()
+
+
+def test_a_staged_project_built_without_the_plugin_leaves_nothing_live(tmp_path):
+    """`report stage` with the authors' check off, then plain `mkdocs build`: no plugin of ours cleans the pages
+    there, so the compile step's sanitiser alone stands between the payloads and readers."""
+    root = write_injection_site(tmp_path / "project", checked_fields=False)
+    hook = tmp_path / "check-off"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CHECK_OFF, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))}
+    staged = tmp_path / "staged"
+    result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(root), "stage", str(staged),
+                             "--no-pdf"], cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=staged, capture_output=True, text=True,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = sorted((staged / "site").rglob("*.html"))
+    found = {p.relative_to(staged / "site").as_posix(): live_markup(p.read_text(encoding="utf-8")) for p in pages}
+    assert {page: what for page, what in found.items() if what} == {}
+    assert "window.__pwned=1" in (staged / "site" / "index.html").read_text(encoding="utf-8")  # as text

@@ -10,9 +10,11 @@ import re
 import markdown
 import pytest
 
-from generator.core.mdext import Fragments, RenderState, ReportExtension, island, restore_deferred
-from generator.core.render import page_markdown
-from generator.core.urls import relative_url, site_url
+from generator.compile.fragments import Fragments
+from generator.compile.islands import island, restore_deferred
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import page_markdown
+from generator.knowledge.sitemap import relative_url, site_url
 from test_knowledge import load
 from conftest import REPO
 
@@ -42,8 +44,8 @@ def test_links_in_islands_are_relative_to_the_pages_own_url(target, origin, anch
 def test_relative_urls_between_every_two_pages_are_what_relpath_gives():
     import posixpath
 
-    from generator.core import load_project
-    from generator.core.render import generated_page_paths
+    from generator.compile.project import load_project
+    from generator.knowledge.sitemap import generated_page_paths
 
     kb, _ = load_project(REPO)
     pages = [*kb.documents, *generated_page_paths(kb), "a/b/c/d.md", "a/b/index.md", "a/x/y.md"]
@@ -134,7 +136,7 @@ def test_no_placeholder_reaches_the_built_site(built_site):
     assert len(pages) > 20
     assert not [p for p in pages if "report:deferred" in p.read_text(encoding="utf-8")]
     voices = (built_site / "voices" / "index.html").read_text(encoding="utf-8")
-    from generator.core import load_project
+    from generator.compile.project import load_project
 
     kb, _ = load_project(REPO)
     assert voices.count('<figure class="voice"') == len(kb.quotes) > 0  # every extract, put back
@@ -160,26 +162,26 @@ PLAIN_AND_NOT = [
 
 @pytest.mark.parametrize("text", PLAIN_AND_NOT)
 def test_plain_extracts_skip_markdown_but_come_out_the_same(tmp_path, text, monkeypatch):
-    import generator.core.mdext as mdext
+    import generator.compile.fragments as fragments
 
     kb, _ = load(tmp_path)
     fast = Fragments(kb, "voices.md").html(text)
-    monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
+    monkeypatch.setattr(fragments, "_is_plain_paragraph", lambda markdown: False)
     assert fast == Fragments(kb, "voices.md").html(text)
 
 
 def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_text_path(monkeypatch):
     from pathlib import Path
 
-    import generator.core.mdext as mdext
-    from generator.core import load_project
+    import generator.compile.fragments as fragments
+    from generator.compile.project import load_project
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     texts = [q.markdown for q in kb.quotes.values()]
-    assert sum(mdext._is_plain_paragraph(t) for t in texts) > len(texts) // 2  # the path is used
+    assert sum(fragments._is_plain_paragraph(t) for t in texts) > len(texts) // 2  # the path is used
     fast = Fragments(kb, "voices.md")
     fast_html = [fast.html(t) for t in texts]
-    monkeypatch.setattr(mdext, "_is_plain_paragraph", lambda markdown: False)
+    monkeypatch.setattr(fragments, "_is_plain_paragraph", lambda markdown: False)
     slow = Fragments(kb, "voices.md")
     assert fast_html == [slow.html(t) for t in texts]
 
@@ -187,8 +189,8 @@ def test_every_extract_of_the_report_renders_the_same_with_or_without_the_plain_
 def test_the_quick_pass_over_words_finds_the_same_abbreviations_as_the_pattern(tmp_path):
     from pathlib import Path
 
-    from generator.core import load_project
-    from generator.core.entities import term_pattern, terms_used
+    from generator.compile.project import load_project
+    from generator.knowledge.glossary import term_pattern, terms_used
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     pattern = term_pattern(kb)
@@ -204,9 +206,9 @@ def test_the_fast_term_search_finds_exactly_what_the_pattern_finds():
     pattern's own ``finditer``, on every page and on words glued to letters, digits, _, & or accents."""
     from pathlib import Path
 
-    from generator.core import load_project
-    from generator.core.entities import term_pattern
-    from generator.core.mdext import term_matches
+    from generator.compile.project import load_project
+    from generator.knowledge.glossary import term_pattern
+    from generator.compile.terms import term_matches
 
     kb, _ = load_project(Path(__file__).resolve().parents[1])
     pattern = term_pattern(kb)
@@ -266,7 +268,7 @@ def _site_markdown(kb, page, text, plain_text_path: bool):
 def test_text_no_inline_pattern_can_change_skips_them_with_the_same_html(tmp_path):
     """Python-Markdown is spared trying its inline patterns on plain prose; every page of the report and
     every kind of inline markup come out exactly as when it tries them."""
-    from generator.core import load_project
+    from generator.compile.project import load_project
 
     kb, _ = load_project(REPO)
     pages = {page: page_markdown(kb, page) for page in kb.documents}
@@ -281,7 +283,7 @@ def test_text_no_inline_pattern_can_change_skips_them_with_the_same_html(tmp_pat
 def test_the_plain_text_path_steps_aside_for_inline_patterns_it_does_not_know():
     from markdown.inlinepatterns import SimpleTagInlineProcessor
 
-    from generator.core.mdext import inline_triggers, may_match_inline
+    from generator.compile.plaintext import inline_triggers, may_match_inline
 
     md = markdown.Markdown(extensions=["attr_list"])
     assert not may_match_inline("a ~~b~~", inline_triggers(md))  # nothing of Python-Markdown's own matches it

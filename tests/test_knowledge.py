@@ -7,9 +7,11 @@ import markdown
 import pytest
 
 from conftest import MINI_VIGNETTE, write_project
-from generator.core import BuildError, load_project
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import generated_page_paths, generated_pages, page_markdown
+from generator.common.diagnostics import BuildError
+from generator.compile.project import load_project
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import generated_pages, page_markdown
+from generator.knowledge.sitemap import generated_page_paths
 
 CONCLUSIONS = """\
 ---
@@ -195,6 +197,12 @@ BAD = [
                                                      "was evaluated and worked")},
      "content/conclusions.md:4: reason 'was evaluated and worked' is not the report's words — quote the lesson or "
      "the passage it points to exactly, so that every link is grounded in the report's text. [lesson.ungrounded]"),
+    ("reason quoted from another passage",
+     {"content__conclusions_md": CONCLUSIONS.replace('reason: "is in the process of being independently evaluated"',
+                                                     'reason: "many of the initiatives were not being evaluated"')},
+     "content/conclusions.md:4: reason 'many of the initiatives were not being evaluated' is not the report's words "
+     "— quote the lesson or the passage it points to exactly, so that every link is grounded in the report's "
+     "text. [lesson.ungrounded]"),
     ("unknown section",
      {"content__conclusions_md": CONCLUSIONS.replace("#evaluating-prevention", "#evaluating")},
      "content/conclusions.md:6: unknown target 'chapter:practices#evaluating' — give an entity id or "

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from generator.core import load_project
-from conftest import REPO
-from sitehtml import read_site, resolve
+from generator.compile.project import load_project
+from conftest import REPO, SOURCE
+from sitehtml import norm, read_site, resolve, section_items
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,65 @@ def test_lessons_illustrated_by_passages_lead_there_and_vignettes_lead_back(page
     # Vignette I is the report's exemplar of lesson 4, and says so on its page.
     vignette = pages["vignettes/mental-health-community-triage/index.html"]
     assert "Lesson 4: Focus on being a learning organisation" in vignette.text
+
+
+def report_words(start: str, end: str, after: str = "") -> str:
+    """The report's text from ``start`` up to ``end``, as the source prints it (bold marks left out)."""
+    source = SOURCE.read_text(encoding="utf-8").split("© Crown copyright 2018")[0]
+    i = source.index(start, source.index(after))
+    j = source.find(end, i + len(start))
+    return plain(source[i:j if j > 0 else None].replace("**", ""))
+
+
+def vignette_words(number: str) -> str:
+    return report_words(f"## **Vignette {number}:", "\n## ")
+
+
+def lesson_words(title: str) -> str:
+    return report_words(f"- **{title}", "\n- **", after="# Conclusions and wider lessons")
+
+
+def plain(text: str) -> str:
+    return norm(text.replace("’", "'"))
+
+
+def quoted(item: str) -> str:
+    """The words a link quotes, between “ and ”."""
+    m = re.search(r"“(.+)”", item)
+    assert m, f"no quotation in {item!r}"
+    return plain(m[1])
+
+
+def grounded_links(built_site, key: str, section: str, prefix: str) -> list[tuple[str, str]]:
+    """(target page, quoted words) of the items of a section that link to a page under prefix."""
+    out = []
+    for text, hrefs in section_items(built_site / key, section):
+        for href in hrefs:
+            target = resolve(built_site, key, href)[0]
+            if target.startswith(prefix) and target != prefix + "index.html":
+                out.append((target, quoted(text)))
+    return out
+
+
+def test_every_lesson_is_illustrated_by_a_vignette_in_the_vignettes_own_words(built_site, kb):
+    words = {url(v.page): vignette_words(v.number) for v in kb.vignettes.values()}
+    for lesson in kb.lessons.values():
+        links = grounded_links(built_site, url(lesson.page), "illustrated-by", "vignettes/")
+        assert links, f"{lesson.id}: its page links no vignette"
+        for vignette, quote in links:
+            assert quote in words[vignette] or quote in lesson_words(lesson.title), (lesson.id, vignette, quote)
+
+
+def test_every_vignette_names_its_lessons_and_the_words_that_ground_them(pages, built_site, kb):
+    lessons = {url(lesson.page): lesson_words(lesson.title) for lesson in kb.lessons.values()}
+    for v in kb.vignettes.values():
+        key = url(v.page)
+        assert "None linked by the report" not in pages[key].text, key
+        links = grounded_links(built_site, key, "related-passages", "lessons/")
+        assert links, f"{key}: its page lists no lesson"
+        for lesson, quote in links:
+            assert quote in vignette_words(v.number) or quote in lessons[lesson], (key, lesson, quote)
+            assert links_to(pages, built_site, lesson, key), f"{lesson} does not lead back to {key}"
 
 
 def test_every_prevention_example_links_to_its_words_and_its_words_link_back(pages, built_site, kb):

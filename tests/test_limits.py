@@ -1,5 +1,5 @@
 """Hostile sources — the shapes that made checking or building hang or blow up — are refused quickly, each
-with its file, line and the limit it passes (generator/core/limits.py), and never with a traceback.
+with its file, line and the limit it passes (generator/limits.py), and never with a traceback.
 
 Every case runs under a watchdog (tests/watchdog.py): were a limit missing, the case would hang there and
 fail, not hang the suite. Each input is scaled down from the report in the issue to just past the limit.
@@ -12,9 +12,10 @@ import re
 import pytest
 
 from conftest import ALIAS_BOMB, MINI_VIGNETTE, run_cli, write_project
-from generator.core import limits, load_project
-from generator.core.entities import INLINE_QUOTE_RE
-from generator.core.scan import explicit_id, scan, strip_attr_list
+from generator.common import limits
+from generator.compile.project import load_project
+from generator.sources.dialect import INLINE_QUOTE_RE
+from generator.sources.scan import explicit_id, scan, strip_attr_list
 from watchdog import Watchdog, within_timeout
 
 V = "vignettes/road-safety.md"
@@ -236,7 +237,7 @@ def exhausted(path: str, doing: str) -> str:
 
 def test_running_out_of_stack_reading_a_file_is_a_problem_of_that_file(tmp_path, monkeypatch):
     # Should a shape beyond the limits' foresight still exhaust the stack, the file says so, not a traceback.
-    from generator.core import loader
+    from generator.knowledge import loader
 
     real_scan = loader.scan
     monkeypatch.setattr(loader, "scan", lambda body, line: out_of_stack() if "deep" in body else real_scan(body, line))
@@ -246,8 +247,8 @@ def test_running_out_of_stack_reading_a_file_is_a_problem_of_that_file(tmp_path,
 def test_running_out_of_stack_rendering_a_page_is_a_problem_of_its_file(tmp_path, monkeypatch):
     import markdown
 
-    from generator.core import BuildError
-    from generator.core.pdf import render_page
+    from generator.common.diagnostics import BuildError
+    from generator.outputs.pdf import render_page
 
     kb, _ = load_project(write_project(tmp_path, {}), cache=False)
     monkeypatch.setattr(markdown.Markdown, "convert", out_of_stack)
@@ -274,7 +275,7 @@ def test_a_link_with_a_space_before_a_stray_bracket_is_a_problem_at_its_line_not
 def test_the_pdf_renders_a_page_with_an_address_it_cannot_read(tmp_path):
     # Python-Markdown reads '(https://x ]y/z)' as the address 'https://x ]y/z', which urlsplit refuses: the PDF
     # renders the page all the same, and the sanitiser drops an address it cannot read (the words stay).
-    from generator.core.pdf import render_page
+    from generator.outputs.pdf import render_page
 
     kb, _ = load_project(write_project(tmp_path, {"content/index.md": "# Home\n\n[licence](https://example ]org/a)\n"}),
                          cache=False)

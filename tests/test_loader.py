@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import write_project
-from generator.core import BuildError, load_project
+from generator.common.diagnostics import BuildError
+from generator.compile.project import load_project
 
 
 V = "vignettes/road-safety.md"

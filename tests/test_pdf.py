@@ -18,8 +18,8 @@ from pypdf import PdfReader
 
 from conftest import EPOCH, REPO, copy_project, required, run_cli
 from generator.cli import PDF_NAME, pdf_pages
-from generator.core import load_project
-from generator.core.pdf import render_html
+from generator.compile.project import load_project
+from generator.outputs.pdf import render_html
 from sitehtml import norm
 from test_site import source_units
 
@@ -312,7 +312,7 @@ def test_every_font_is_embedded_and_is_one_of_the_projects_own(reader):
         descriptor = descendant["/FontDescriptor"].get_object()
         assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
         assert re.match(r"^/[A-Z]{6}\+Source-(Serif-4|Sans-3)", name), f"{name} is not a vendored font"
-    licences = sorted(p.name for p in (REPO / "generator" / "fonts").glob("OFL-*"))
+    licences = sorted(p.name for p in (REPO / "generator" / "outputs" / "fonts").glob("OFL-*"))
     assert licences == ["OFL-SourceSans3.md", "OFL-SourceSerif4.md"]
 
 

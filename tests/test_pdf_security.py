@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject, StreamObject
 
 from conftest import MINI_VIGNETTE, REPO, copy_project, run_cli
-from generator.core.pdfworker import FONTS_DIR
+from generator.outputs.pdfworker import FONTS_DIR
 
 SECRET = "s3cr3t-0f-the-build-machine"
 HOSTNAME = Path("/etc/hostname")
@@ -96,7 +96,7 @@ def outside(tmp_path) -> Path:
 LAY_OUT = """\
 import json, sys
 from pathlib import Path
-from generator.core.pdfworker import lay_out
+from generator.outputs.pdfworker import lay_out
 pdf = lay_out(Path(sys.argv[1]).read_text(encoding="utf-8"))
 Path(sys.argv[2]).write_bytes(pdf.data)
 print(json.dumps([[r.kind, r.target] for r in pdf.refused]))
@@ -170,7 +170,7 @@ def test_a_page_that_names_the_machines_files_fails_the_build_at_its_lines_and_n
 
 
 def test_the_fetcher_serves_the_generators_fonts_and_nothing_a_link_in_their_folder_points_to(tmp_path, outside):
-    from generator.core.pdfpolicy import Fetcher
+    from generator.outputs.pdfpolicy import Fetcher
 
     fonts = tmp_path / "fonts"
     fonts.mkdir()

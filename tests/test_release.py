@@ -19,7 +19,7 @@ import yaml
 
 import generator
 from conftest import EPOCH, REPO, build_real_report, once_per_run
-from generator.core import release
+from generator.common import release
 
 @pytest.fixture(scope="session")
 def two_builds(built_site, tmp_path_factory) -> tuple[Path, Path]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import markdown
 
 from conftest import write_project
-from generator.core import load_project
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import page_markdown, render_bibliography
+from generator.compile.project import load_project
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import page_markdown, render_bibliography
 
 
 def render(tmp_path, page="index.md", files=None):
@@ -23,10 +23,10 @@ def test_citation_links_to_its_entry_with_the_full_reference_on_focus(tmp_path):
     assert state.problems == []
     assert (
         '<span class="citation" id="cite-1">(<a aria-describedby="cite-1-1" class="citation__link" '
-        'href="references.md#ref-huxham2005">see Huxham and Vangen 2005, p. 3</a><span class="citation__tip" '
-        'data-search-exclude="" id="cite-1-1" role="tooltip">Huxham, C. and Vangen, S. (2005) Managing to collaborate. Routledge: Oxon.'
+        'href="references.md#ref-huxham2005">see Huxham and Vangen, 2005, p. 3</a><span class="citation__tip" '
+        'data-search-exclude="" id="cite-1-1" role="tooltip">Huxham, C. and Vangen, S. (2005) Managing to collaborate. Oxon: Routledge.'
         '</span>; <a aria-describedby="cite-1-2" class="citation__link" href="references.md#ref-morse2010">'
-        'Morse 2010</a><span class="citation__tip" data-search-exclude="" id="cite-1-2" role="tooltip">Morse, R. S. (2010) Integrative '
+        'Morse, 2010</a><span class="citation__tip" data-search-exclude="" id="cite-1-2" role="tooltip">Morse, R. S. (2010) Integrative '
         'public leadership. The Leadership Quarterly, 21, 231–245.</span>)</span>'
     ) in html
 
@@ -36,9 +36,9 @@ def test_page_ends_with_its_own_references(tmp_path):
     tail = html[html.index('<h2 id="references-on-this-page">'):]
     assert tail == (
         '<h2 id="references-on-this-page">References</h2>\n<ul class="page-references">\n'
-        '<li><a href="references.md#ref-huxham2005">Huxham and Vangen 2005</a>: Huxham, C. and Vangen, S. (2005) '
-        'Managing to collaborate. Routledge: Oxon.</li>\n'
-        '<li><a href="references.md#ref-morse2010">Morse 2010</a>: Morse, R. S. (2010) Integrative public '
+        '<li><a href="references.md#ref-huxham2005">Huxham and Vangen, 2005</a>: Huxham, C. and Vangen, S. (2005) '
+        'Managing to collaborate. Oxon: Routledge.</li>\n'
+        '<li><a href="references.md#ref-morse2010">Morse, 2010</a>: Morse, R. S. (2010) Integrative public '
         'leadership. The Leadership Quarterly, 21, 231–245.</li>\n</ul>'
     )
 
@@ -79,7 +79,7 @@ def test_bibliography_page_golden(tmp_path):
         "# References\n\nEvery work the report cites, as its footnotes give it. Under each, \"Cited in\" links back "
         "to each\npassage of the report that cites it.\n\n"
         "## Huxham and Vangen (2005) { #ref-huxham2005 }\n\n"
-        "Huxham, C\\. and Vangen, S\\. \\(2005\\) *Managing to collaborate*\\. Routledge: Oxon\\.\n\n"
+        "Huxham, C\\. and Vangen, S\\. \\(2005\\) *Managing to collaborate*\\. Oxon: Routledge\\.\n\n"
         "Cited in:\n\n<!--report:island-->\n<ul>\n<li><a href=\"../#cite-1\">Home</a></li>\n</ul>\n<!--/report:island-->\n\n"
         "## Morse (2010) { #ref-morse2010 }\n\n"
         "Morse, R\\. S\\. \\(2010\\) Integrative public leadership\\. *The Leadership Quarterly*, 21, 231–245\\.\n\n"

@@ -12,11 +12,11 @@ import markdown
 import pytest
 
 from conftest import MINI_BIB, REPO, write_project
-from generator.core import load_project
-from generator.core.htmlcheck import CHECK_EXTENSIONS
-from generator.core.mdext import RenderState, ReportExtension
-from generator.core.render import page_markdown
-from generator.core.sanitize import (CSP_PLACEHOLDER, check_html, clean, content_security_policy, may_hold_html,
+from generator.compile.project import load_project
+from generator.compile.htmlcheck import CHECK_EXTENSIONS
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.render import page_markdown
+from generator.compile.sanitize import (CSP_PLACEHOLDER, check_html, clean, content_security_policy, may_hold_html,
                                      with_content_security_policy)
 from injection import BLOCKS, INLINE
 

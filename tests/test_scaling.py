@@ -34,10 +34,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import synthetic  # noqa: E402
-from generator.core import load_project, loader, model  # noqa: E402
-from generator.core.mdext import RenderState, ReportExtension  # noqa: E402
-from generator.core.pdf import BASE_EXTENSIONS  # noqa: E402
-from generator.core.render import generated_pages, page_markdown  # noqa: E402
+from generator.compile.project import load_project  # noqa: E402
+from generator.knowledge import loader, model  # noqa: E402
+from generator.compile.mdext import RenderState, ReportExtension  # noqa: E402
+from generator.outputs.pdf import BASE_EXTENSIONS  # noqa: E402
+from generator.compile.render import generated_pages, page_markdown  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a tenth of the suite's time: `make test` leaves it to CI and `make test-all`
 
@@ -48,7 +49,7 @@ SLACK = 1.05  # allowed excess of the second increment over the first (longer nu
 
 def build_everything(root: Path) -> int:
     """Load the project and render every page, as the MkDocs plugin does; returns the page count."""
-    kb, diags = load_project(root)
+    kb, diags = load_project(root, synthetic.LAYOUT)
     diags.raise_if_any(strict=True)
     pages = list(kb.documents) + list(generated_pages(kb))
     state = RenderState(kb)
@@ -136,12 +137,8 @@ def count_lines_and_calls(root: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory):
     work = tmp_path_factory.mktemp("scaling")
-    previous = synthetic.allow_numbers(max(SIZES))
-    try:
-        build_everything(synthetic.write_project(work / "warm-up", 4))  # compile templates, fill caches
-        yield {n: synthetic.write_project(work / f"n{n}", n, lessons=n // 5) for n in SIZES}
-    finally:
-        loader.ROMAN = previous
+    build_everything(synthetic.write_project(work / "warm-up", 4))  # compile templates, fill caches
+    return {n: synthetic.write_project(work / f"n{n}", n, lessons=n // 5) for n in SIZES}
 
 
 def linear(counts: dict[int, int]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pybtex.database
 import pytest
 
 from conftest import REPO, SOURCE
@@ -96,6 +97,30 @@ def test_every_citation_resolves_and_every_source_is_cited(pages, built_site):
             assert frag in pages[target].ids
             # ... and that passage links back to this very source
             assert any(h.endswith(f"#{sid}") for h, _ in pages[target].links)
+
+
+def test_references_name_each_work_as_the_reports_footnotes_do(pages):
+    """Authors and their initials as the footnotes print them (Huxham and Vangen without any); "n.d." where
+    the report gives no year, never a year of our own."""
+    text = norm(pages["references/index.html"].text)
+    for label, reference in (
+        ("Police Scotland (n.d.)", "Police Scotland (n.d.) Policing 2026: Our 10 Year Strategy for Policing"),
+        ("Institute for Work & Health (n.d.)", "Institute for Work & Health (n.d.) What researchers mean by primary"),
+        ("Huxham and Vangen (2005)", "Huxham and Vangen (2005) Managing to collaborate:"),
+        ("O'Neill and McCarthy (2014)", "O'Neill, M. and McCarthy, D. J. (2014) (Re)negotiating police culture"),
+        ("Morse (2010)", "Morse, R. S. (2010) Integrative public leadership"),
+        ("Williams (2012)", "Williams, P. (2012) Collaboration in Public Policy and Practice"),
+        ("Frondigoun et al. (2013)", "Frondigoun, L., Smith, R. and MacLeod, I. (2013) The Scottish Campus Officer"),
+    ):
+        assert f"{label} {reference}" in text, label
+
+
+def test_every_work_has_an_author_a_citation_manager_can_read():
+    """Zotero, Pandoc and other BibTeX readers take the author from ``author`` only (``organization`` is not
+    one): every work the report cites names who wrote it, in the text or its footnote."""
+    bib = pybtex.database.parse_file(REPO / "references" / "references.bib")
+    assert [key for key, entry in bib.entries.items() if not entry.persons.get("author")] == []
+    assert str(bib.entries["policing2026"].persons["author"][0]) == "{Police Scotland}"
 
 
 def test_no_internal_link_or_anchor_is_broken(pages, built_site):

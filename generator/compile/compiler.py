@@ -1,0 +1,97 @@
+"""The compile step: every page of the report, in its dialect, becomes standard Markdown that any host builds.
+
+A page's Markdown (:func:`.render.page_markdown`: an author's page with what the site adds to it, or a page
+generated from the knowledge base) is rendered with the host's own Python-Markdown extensions and the
+report's (:class:`.mdext.ReportExtension`), then written back by :mod:`.standard`: headings as Markdown,
+everything else as ready HTML, its links the published pages' URLs (:mod:`.sitelinks`). The host renders
+that with the same extensions and gets the HTML it would have made of the dialect itself. A host that
+indexes pages for search before it writes them may have the islands that search leaves out deferred
+(``defer_unindexed``): they come back with :func:`.islands.restore_deferred`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from markdown import Markdown
+from markdown.extensions import Extension
+
+from ..common.diagnostics import Diagnostic
+from ..knowledge.model import KnowledgeBase
+from .mdext import ReportExtension
+from .render import page_markdown
+from .templating import REQUIRED_EXTENSIONS
+from .sanitize import Finding
+from .sitelinks import SiteLinks, check_anchors
+from .standard import StandardExtension
+from .state import RenderState
+
+# What the compile step leaves to the host's toc: the permalinks (and heading levels, shifted by baselevel).
+TOC_LEFT_TO_HOST = {"permalink": False, "anchorlink": False, "baselevel": 1}
+
+
+@dataclass
+class CompiledPage:
+    page: str
+    markdown: str  # standard Markdown: headings, and every other block as ready HTML
+    source: str  # the file it comes from (the page's path for a generated page)
+    ids: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)  # what rendering found (a citation it could not render)
+    unsafe: list[Finding] = field(default_factory=list)  # what the authors' HTML holds that the sanitiser removes
+    link_problems: list[Diagnostic] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # with defer_unindexed: the islands left out
+    anchored: list[tuple[str, str, str]] = field(default_factory=list)  # links with an anchor, to check
+
+
+def compile_extensions(extensions: Iterable, configs: dict | None) -> tuple[list, dict]:
+    """The host's Python-Markdown extensions and their settings, as the compile step runs them: with the
+    extensions the report's Markdown needs, and toc giving headings their ids only."""
+    configs = {name: dict(value or {}) for name, value in (configs or {}).items()}
+    configs["toc"] = {**configs.get("toc", {}), **TOC_LEFT_TO_HOST}
+    return list(dict.fromkeys([*extensions, *REQUIRED_EXTENSIONS])), configs
+
+
+class Compiler:
+    """Compiles pages one after the other with one Python-Markdown instance.
+
+    ``extensions``/``configs``: the host's (``markdown_extensions`` of mkdocs.yml, say); ``links``: the site's
+    pages and files, to make and check links as the host would, or None when ``extra`` extensions make the
+    links (the PDF's); ``state``: the dialect's state (default: a new one, deferring unindexed islands when
+    ``defer_unindexed``); ``sanitize``: the HTML written goes through the sanitiser, for a host that does not
+    clean each page itself; ``marked``: each block of HTML marked for :class:`.islands.CompiledBlocks`."""
+
+    def __init__(self, kb: KnowledgeBase, extensions: Iterable = (), configs: dict | None = None, *,
+                 links: SiteLinks | None, state: RenderState | None = None, defer_unindexed: bool = False,
+                 sanitize: bool = False, marked: bool = False, extra: Iterable[Extension] = ()):
+        self.kb, self.links = kb, links
+        self.state = state or RenderState(kb, defer_unindexed=defer_unindexed)
+        names, settings = compile_extensions(extensions, configs)
+        self.standard = StandardExtension(links, sanitize, marked)
+        self.md = Markdown(extensions=[*names, ReportExtension(self.state), *extra, self.standard],
+                           extension_configs=settings)
+
+    def compile(self, page: str, markdown: str | None = None) -> CompiledPage:
+        """``page`` (a site path) compiled from ``markdown`` (default: :func:`.render.page_markdown`)."""
+        if markdown is None:
+            markdown = page_markdown(self.kb, page) or ""
+        doc = self.kb.documents.get(page)
+        source = doc.file if doc is not None else page
+        writer = self.standard.writer
+        self.state.page, writer.page, writer.source = page, page, source
+        self.state.problems = []
+        self.md.reset()
+        self.md.convert(markdown)
+        written = writer.written
+        return CompiledPage(page, written.markdown, source, written.ids | self.state.island_ids,
+                            self.state.problems, self.state.unsafe, written.problems, self.state.deferred,
+                            written.links)
+
+
+    def anchor_problems(self, compiled: dict[str, CompiledPage]) -> list[Diagnostic]:
+        """The links among ``compiled`` pages that lead to an anchor their page does not have (when the
+        host's settings make that a problem)."""
+        if self.links is None or "anchors" not in self.links.failing:
+            return []
+        return check_anchors({p.page: (p.source, p.anchored) for p in compiled.values()},
+                             {p.page: p.ids for p in compiled.values()})

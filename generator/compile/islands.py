@@ -1,0 +1,84 @@
+"""Islands: HTML the generator has already rendered, carried through a page's Markdown untouched.
+
+Python-Markdown neither parses nor rescans an island, which is what makes large generated pages cheap. The
+closing marker names the glossary terms the island already links, so the page links each only once.
+" unindexed" marks an island that lies in a section the site's search leaves out: a host whose search
+indexes the page before it writes it may defer it (``RenderState.defer_unindexed``, :func:`restore_deferred`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+from .state import RenderState
+
+ISLAND_OPEN = "<!--report:island"
+ISLAND_RE = re.compile(r"^<!--report:island(?P<unindexed> unindexed)?-->\n(?P<html>.*?)\n"
+                       r"<!--/report:island(?P<terms>(?: [^\s>]+)*)-->$", re.S | re.M)
+DEFERRED_RE = re.compile(r"<!--report:deferred (\d+)-->")
+
+
+def island(html: str, terms: list[str] | tuple = (), indexed: bool = True) -> str:
+    """``html`` (block-level, links as final URLs) wrapped so that ``ReportExtension`` passes it through.
+
+    ``indexed=False``: the island sits in a section that search leaves out (a heading with
+    ``data-search-exclude``), and holds no heading of its own; a host may defer it (``RenderState``)."""
+    flag = "" if indexed else " unindexed"
+    return f"{ISLAND_OPEN}{flag}-->\n{html.strip()}\n<!--/report:island{''.join(' ' + t for t in terms)}-->\n"
+
+
+def restore_deferred(html: str, deferred: list[str]) -> str:
+    """The page's HTML with its deferred islands put back where their placeholders are."""
+    if not deferred:
+        return html
+    return DEFERRED_RE.sub(lambda m: deferred[int(m[1])], html)
+
+
+ID_RE = re.compile(r'\sid="([^"]+)"')
+
+
+class IslandPreprocessor(Preprocessor):
+    def __init__(self, state: RenderState, md: Markdown):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines):
+        self.state.island_ids = set()
+        self.state.deferred = []
+        text = "\n".join(lines)
+        if ISLAND_OPEN not in text:
+            return lines
+
+        def stash(m: re.Match) -> str:
+            self.md.report_terms_linked.update(m["terms"].split())  # type: ignore[attr-defined]
+            html = m["html"]
+            self.state.island_ids.update(ID_RE.findall(html))
+            if m["unindexed"] and self.state.defer_unindexed:
+                self.state.deferred.append(html)
+                html = f"<!--report:deferred {len(self.state.deferred) - 1}-->"
+            placeholder = self.md.htmlStash.store(html)
+            self.md.report_islands.add(len(self.md.htmlStash.rawHtmlBlocks) - 1)  # type: ignore[attr-defined]
+            return f"\n\n{placeholder}\n\n"  # a block of its own
+
+        return ISLAND_RE.sub(stash, text).split("\n")
+
+
+class _BlocksPreprocessor(Preprocessor):
+    def run(self, lines):
+        text = "\n".join(lines)
+        if ISLAND_OPEN not in text:
+            return lines
+        return ISLAND_RE.sub(lambda m: f"\n\n{self.md.htmlStash.store(m['html'])}\n\n", text).split("\n")
+
+
+class CompiledBlocks(Extension):
+    """For a host that renders pages compiled with ``marked`` blocks (:class:`.compiler.Compiler`): each block
+    of ready HTML, an island, is stashed as it is, so that the host parses none of that HTML again (Python-
+    Markdown would read it all with its HTML parser, and MkDocs once more for its ids). The same HTML."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
+        md.preprocessors.register(_BlocksPreprocessor(md), "report-compiled-blocks", 29)  # before html_block (20)

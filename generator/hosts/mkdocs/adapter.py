@@ -1,0 +1,161 @@
+"""What the ``report`` plugin hands MkDocs, made from the stages below it: the report's files, the compile step
+set up with the site's extensions and link checks, the PDF's link, and the text the theme prints as it is
+(escaped here, since MkDocs renders templates without autoescaping)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from jinja2 import FileSystemBytecodeCache
+from markupsafe import Markup, escape
+from mkdocs.exceptions import Abort, PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from ...common import release
+from ...common.project import Layout
+from ...common.diagnostics import Diagnostic
+from ...compile.compiler import CompiledPage, Compiler
+from ...compile.htmlcheck import diagnostics as html_problems
+from ...compile.islands import CompiledBlocks
+from ...compile.sanitize import clean, with_content_security_policy
+from ...compile.sitelinks import LINK_CHECKS, SiteLinks
+from ...knowledge.loader import stays_inside
+from ...knowledge.model import KnowledgeBase
+from ...knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
+from ...outputs.data import data_files
+
+log = logging.getLogger("mkdocs.plugins.report")
+
+
+def not_where(record: logging.LogRecord) -> bool:
+    """Leaves out MkDocs' notes on the folder it builds into: ``report build`` builds into a temporary
+    folder, and says where the site is once it is in place."""
+    return not (record.levelno == logging.INFO and record.getMessage().startswith(
+        ("Cleaning site directory", "Building documentation to directory:")))
+
+
+def jinja_cache(root: Path) -> FileSystemBytecodeCache:
+    folder = root / ".cache" / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))
+
+
+def report(problems: list[str], where: str, serving: bool) -> list[str]:
+    """Every problem logged; a build then stops (``mkdocs serve`` shows them on every page instead)."""
+    for problem in problems:
+        log.error(problem)
+    if problems and not serving:
+        raise Abort(f"{len(problems)} problem(s) in the report's {where}; nothing was built.")
+    return problems
+
+
+def tell_theme(config) -> Path | None:
+    """What the theme prints: the site's name, description and author as text, its copyright as the HTML a
+    page may hold, the report's version, build date and PDF (``config.extra.report``). Returns the PDF to
+    publish with the site (:func:`pdf_link`)."""
+    report = config.extra.setdefault("report", {})  # other keys are the project's
+    report["version"], report["build_date"] = release.version(), release.build_date()
+    link, pdf = pdf_link()
+    if link is not None:
+        report["pdf"] = link
+    for key in ("site_name", "site_description", "site_author"):
+        if isinstance(config[key], str) and not isinstance(config[key], Markup):
+            config[key] = escape(config[key])
+    if isinstance(config.copyright, str) and not isinstance(config.copyright, Markup):
+        config.copyright = Markup(clean(config.copyright))
+    return pdf
+
+
+def escape_titles(nav):
+    """``nav`` (or a part of it), its titles given in mkdocs.yml escaped: the theme prints them as they are."""
+    for item in getattr(nav, "items", nav):
+        if "title" in vars(item) and isinstance(item.title, str) and not isinstance(item.title, Markup):
+            item.title = escape(item.title)
+        escape_titles(getattr(item, "children", None) or ())
+    return nav
+
+
+def page_meta(meta: dict, *, refused: bool, own_page: bool) -> dict:
+    """A page's front matter for the theme: none from a file the loader refused (only while serving: a build
+    stops at the problem), a page about one entity first in search, and title and description escaped (MkDocs
+    keeps front matter as given, and the theme prints them as they are)."""
+    meta = {} if refused else meta
+    if own_page:
+        meta.setdefault("search", {"boost": 4})
+    for key in ("title", "description"):
+        if isinstance(meta.get(key), str) and not isinstance(meta[key], Markup):
+            meta[key] = escape(meta[key])
+    return meta
+
+
+def warn(problems: list[Diagnostic]) -> None:
+    """Link problems, logged as MkDocs logs its own link checks: a strict build stops at its end."""
+    for problem in problems:
+        log.warning(str(problem))
+
+
+def page_problems(kb: KnowledgeBase, compiled: CompiledPage) -> list[str]:
+    """What compiling a page found that stops the build; its link problems are warned about."""
+    warn(compiled.link_problems)
+    return [*compiled.problems, *(str(d) for d in html_problems(kb, compiled.page, compiled.unsafe))]
+
+
+def pdf_link(environ=os.environ) -> tuple[dict | None, Path | None]:
+    """The PDF the site links to (``config.extra.report.pdf``), and the file to publish with it.
+
+    ``REPORT_PDF``: the PDF's path. ``report build`` also sets ``REPORT_PDF_SIZE``, the text the pages print
+    for its size, and puts the file (and its size) in place itself once MkDocs is done; otherwise the file
+    must exist, and is published with the site."""
+    if not environ.get("REPORT_PDF"):
+        return None, None
+    pdf = Path(environ["REPORT_PDF"])
+    url = f"{DOWNLOADS}/{pdf.name}"
+    if environ.get("REPORT_PDF_SIZE"):
+        return {"url": url, "size": environ["REPORT_PDF_SIZE"]}, None
+    if not pdf.is_file():
+        raise Abort(f"REPORT_PDF={pdf}: no such file — build the PDF first (report pdf).")
+    return {"url": url, "size": release.human_size(pdf.stat().st_size)}, pdf
+
+
+def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout: Layout, pdf: Path | None) -> None:
+    """The vignettes, every generated page (those about one entity out of the nav: reached from their index
+    pages, the nav stays the same size however many there are), the PDF and the open data (``data/``); nothing
+    behind a symbolic link out of the project (the loader reports it)."""
+    for file in [f for f in files if f.abs_src_path and Path(f.abs_src_path).is_relative_to(config.docs_dir)
+                 and not stays_inside(root, Path(f.abs_src_path))]:
+        files.remove(file)
+    for page, doc in kb.documents.items():
+        if doc.file.startswith(layout.vignettes + "/"):
+            files.append(File.generated(config, page, abs_src_path=str(root / doc.file)))
+    if pdf is not None:
+        files.append(File.generated(config, f"{DOWNLOADS}/{pdf.name}", abs_src_path=str(pdf)))
+    for path, content in data_files(kb, config.site_url).items():
+        files.append(File.generated(config, path, content=content))
+    own_pages = entity_pages(kb)
+    for page in sorted(generated_page_paths(kb)):
+        inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
+        files.append(File.generated(config, page, content="", inclusion=inclusion))
+
+
+def site_compiler(config, files: Files, kb: KnowledgeBase) -> Compiler:
+    """The compile step with the site's extensions, its pages and files, and MkDocs' link checks: what
+    ``validation.links`` makes a warning is a problem. Islands that search leaves out are deferred, and the
+    blocks of HTML marked: MkDocs is given :class:`CompiledBlocks`, and stashes them as they are."""
+    pages = frozenset(f.src_uri for f in files.documentation_pages())
+    links = SiteLinks(pages, frozenset(f.src_uri for f in files if not f.is_documentation_page()),
+                      frozenset(c for c in LINK_CHECKS if config.validation.links[c] >= logging.WARNING))
+    compiler = Compiler(kb, config.markdown_extensions, config.mdx_configs, links=links, defer_unindexed=True,
+                        marked=True)
+    config.markdown_extensions.append(CompiledBlocks())
+    return compiler
+
+
+def with_policy(output: str, name: str) -> str:
+    """The page with its Content-Security-Policy (compile.sanitize), which the theme leaves a placeholder for."""
+    try:
+        return with_content_security_policy(output)
+    except ValueError as exc:
+        raise PluginError(f"{name}: {exc} — the theme's templates (generator/hosts/mkdocs/theme/report-page.html) "
+                          "print it at the top of <head>; a page rendered by another template has none.") from None

@@ -1,0 +1,119 @@
+"""The ``report`` plugin: MkDocs as a host of the compile step. It loads the project, adds the report's pages,
+hands MkDocs each page compiled to standard Markdown, and cleans what MkDocs makes of it (:mod:`.adapter`).
+``mkdocs build`` reports every problem, then stops; ``mkdocs serve`` logs them and shows them on every page."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.plugins import BasePlugin, event_priority
+
+from ...common.diagnostics import BuildError, problems_html
+from ...common.project import Layout
+from ...common.vocabulary import VIGNETTE_NUMBERS
+from ...compile.islands import restore_deferred
+from ...compile.project import load_project
+from ...compile.templating import REQUIRED_EXTENSIONS, environment
+from ...compile.sanitize import clean
+from ...knowledge.sitemap import entity_pages
+from . import adapter
+
+
+class ReportConfig(Config):
+    vignettes_dir = c.Type(str, default="vignettes")
+    references_dir = c.Type(str, default="references")
+    vignette_numbers = c.Type(int, default=VIGNETTE_NUMBERS)  # vignettes numbered I to this
+
+
+class ReportPlugin(BasePlugin[ReportConfig]):
+    serving = False  # mkdocs serve: show problems instead of stopping
+
+    def on_startup(self, *, command, dirty):  # defined: the instance lives on across `mkdocs serve`'s rebuilds
+        self.serving = command == "serve"
+        logging.getLogger("mkdocs.commands.build").addFilter(adapter.not_where)
+
+    def on_config(self, config):
+        self.root = Path(config.config_file_path).parent
+        self.layout = Layout(Path(config.docs_dir).relative_to(self.root).as_posix(), self.config.vignettes_dir,
+                             self.config.references_dir, self.config.vignette_numbers)
+        # Compiled templates are kept between builds, as Material's are (on_env); for this build only.
+        environment().bytecode_cache = self.jinja_cache = adapter.jinja_cache(self.root)
+        self.kb, diags = load_project(self.root, self.layout)
+        # Files beyond the limits, or unreadable: what MkDocs reads of them (front matter) is not shown either.
+        self.refused = {d.path for d in diags.items if d.code.startswith(("file.", "limit."))}
+        try:
+            diags.raise_if_any(strict=True)
+            self.problems = []
+        except BuildError as exc:
+            self.problems = adapter.report([str(d) for d in exc.diagnostics], "sources", self.serving)
+        self.pdf = adapter.tell_theme(config)
+        config.markdown_extensions += [e for e in REQUIRED_EXTENSIONS if e not in config.markdown_extensions]
+        return config
+
+    def on_files(self, files, config):
+        adapter.add_report_files(files, config, self.kb, self.root, self.layout, self.pdf)
+        self.entity_pages = entity_pages(self.kb)
+        # Every page compiled in one pass, handed to MkDocs as it reaches it (on_page_markdown). While
+        # `mkdocs serve` shows problems in the sources, a page may not compile at all: each is then compiled
+        # as MkDocs reaches it, where its failure is reported.
+        self.compiler, self.compiled, self.deferred = adapter.site_compiler(config, files, self.kb), {}, {}
+        if not self.problems:
+            self.compiled = {f.src_uri: self.compiler.compile(f.src_uri) for f in files.documentation_pages()}
+            adapter.warn(self.compiler.anchor_problems(self.compiled))
+            found = [p for compiled in self.compiled.values() for p in adapter.page_problems(self.kb, compiled)]
+            self.problems += adapter.report(found, "pages", self.serving)
+        return files
+
+    def on_nav(self, nav, config, files):
+        return adapter.escape_titles(nav)
+
+    def on_env(self, env, config, files):
+        env.bytecode_cache = self.jinja_cache
+        return env
+
+    def on_page_markdown(self, markdown, page, config, files):
+        doc = self.kb.documents.get(page.file.src_uri)
+        page.meta = adapter.page_meta(page.meta, refused=doc is not None and doc.file in self.refused,
+                                      own_page=page.file.src_uri in self.entity_pages)
+        compiled = self.compiled.pop(page.file.src_uri, None)
+        if compiled is None:  # only while serving with problems in the sources
+            try:
+                compiled = self.compiler.compile(page.file.src_uri)
+            except Exception:  # a page the loader could not read; its problem is in the banner
+                return markdown
+            self.problems += adapter.report(adapter.page_problems(self.kb, compiled), "pages", self.serving)
+        self.deferred[page.file.src_uri] = compiled.deferred
+        return compiled.markdown
+
+    def on_page_content(self, html, page, config, files):
+        html = clean(html)  # before search indexes it: only what a page may hold
+        return problems_html(self.problems) + html if self.serving and self.problems else html
+
+    @event_priority(-100)  # after every other plugin: Material's search indexes page.content here
+    def on_page_context(self, context, page, config, nav):
+        deferred = self.deferred.pop(page.file.src_uri, None)
+        if deferred:
+            page.content = restore_deferred(page.content, [clean(island) for island in deferred])
+        return context
+
+    @event_priority(-100)  # after every other plugin: the HTML as MkDocs writes it
+    def on_post_page(self, output, page, config):
+        return adapter.with_policy(output, page.file.dest_uri)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content, template_name, config):
+        return adapter.with_policy(output_content, template_name) if template_name.endswith(".html") else output_content
+
+    def on_post_build(self, **event):  # and after a failed build: the core's templates, cached for this build
+        environment().bytecode_cache = None
+
+    on_build_error = on_post_build
+
+    def on_serve(self, server, config, builder):
+        for folder in (self.layout.vignettes, self.layout.references):
+            server.watch(str(self.root / folder))
+        return server
+

@@ -1,0 +1,104 @@
+"""The site map: every page's path, and the public URL it is published at.
+
+Pages are named by their site path, a ``.md`` path from the site's root (``vignettes/road-safety.md``,
+``lessons/evaluation-matters.md``); each is published in a folder of its own (``/vignettes/road-safety/``).
+Links the host resolves are relative ``.md`` paths (:func:`relative_path`); HTML the compile stage writes
+itself never passes through the host, so it links with the public URLs (:func:`relative_url`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from functools import lru_cache
+
+from .model import KnowledgeBase
+
+HOME = "index.md"
+GLOSSARY_PAGE = "glossary.md"
+BIBLIOGRAPHY_PAGE = "references.md"
+VOICES_PAGE = "voices.md"
+EXAMPLES_PAGE = "prevention-examples.md"
+LESSONS_INDEX = "lessons/index.md"
+AREAS_INDEX = "areas/index.md"
+VIGNETTES_INDEX = "vignettes/index.md"
+DOWNLOADS = "downloads"  # the folder the PDF is published in
+PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
+
+
+def vignette_page(file_name: str) -> str:
+    return f"vignettes/{file_name}"
+
+
+def lesson_page(slug: str) -> str:
+    return f"lessons/{slug}.md"
+
+
+def area_page(slug: str) -> str:
+    return f"areas/{slug}.md"
+
+
+def reference_anchor(key: str) -> str:
+    """The id of a cited work's entry on the References page: ``'morse2010'`` -> ``'ref-morse2010'``."""
+    return f"ref-{key}"
+
+
+def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
+    """Site paths of every page the compile stage generates from the knowledge base."""
+    pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE}
+    if kb.lessons:
+        pages |= {LESSONS_INDEX} | {lesson.page for lesson in kb.lessons.values()}
+    if kb.areas:
+        pages |= {AREAS_INDEX} | {a.page for a in kb.areas.values()}
+    return frozenset(pages)
+
+
+def entity_pages(kb: KnowledgeBase) -> frozenset[str]:
+    """Pages about one entity: the host may rank them first in search and leave them out of the nav."""
+    return frozenset({lesson.page for lesson in kb.lessons.values()} | {a.page for a in kb.areas.values()} |
+                     {v.page for v in kb.vignettes.values()})
+
+
+@lru_cache(maxsize=65536)
+def site_url(page: str) -> str:
+    """A page's URL from the site's root, one folder per page: ``'vignettes/road-safety.md'`` ->
+    ``'vignettes/road-safety/'``, ``'areas/index.md'`` -> ``'areas/'``, ``'index.md'`` -> ``''``."""
+    stem = page.removesuffix(".md")
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+@lru_cache(maxsize=65536)
+def _relative(target_url: str, from_url: str) -> str:
+    """What ``posixpath.relpath`` gives for two folder URLs (plus the closing ``/``), without its
+    ``abspath`` and ``getcwd`` on every call: up out of what ``from_url`` does not share, then down."""
+    target, origin = target_url.split("/")[:-1], from_url.split("/")[:-1]
+    common = 0
+    for a, b in zip(target, origin, strict=False):  # up to the shorter
+        if a != b:
+            break
+        common += 1
+    parts = [".."] * (len(origin) - common) + target[common:]
+    return "/".join(parts) + "/" if parts else "./"
+
+
+def relative_url(target_page: str, from_page: str, anchor: str = "") -> str:
+    """The link from ``from_page`` to ``target_page`` (site paths), e.g. ``'../areas/a/#area-a'``; a link
+    to the page itself is just ``'#anchor'``."""
+    fragment = f"#{anchor}" if anchor else ""
+    if target_page == from_page and fragment:
+        return fragment
+    return _relative(site_url(target_page), site_url(from_page)) + fragment
+
+
+def relative_path(target_page: str, from_page: str) -> str:
+    """``target_page`` relative to the folder of ``from_page`` (both site paths, e.g. ``lessons/a.md``)."""
+    return _relpath(target_page, posixpath.dirname(from_page) or ".")
+
+
+@lru_cache(maxsize=65536)
+def _relpath(target: str, folder: str) -> str:
+    # posixpath.relpath makes both paths absolute on every call; pages are in a handful of folders.
+    return posixpath.relpath(target, folder)

@@ -1,0 +1,77 @@
+"""The report's dialect of Markdown: the syntax it adds, and nothing else.
+
+- Citations: ``[@key]``, ``[see @key, p. 3; @other]`` (Pandoc's form), ``[-@key]`` without the author.
+- Cross-references: ``[text][kind:id]``, a reference-style link whose label names an entity
+  (``[Vignette I][vignette:mental-health-community-triage]``).
+- Entity declarations, on a block at the end of its first line
+  (``- **Evaluation matters:** understanding … {#lesson:evaluation-matters}``) or on the exact words of a passage
+  (``[road safety programmes]{#example:road-safety-programmes level=primary}``, ``['the normal now' (A14)]{#quote}``).
+- Interview extracts: a block quote whose last line is its attribution (``> — A04 police``), and inline quotes that
+  end with their interviewee's code in brackets.
+
+Anything inside ``{#…}`` is parsed and checked by the knowledge stage; these patterns only find it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A bracketed group containing at least one @key, not followed by "(" or "[" (that is a link).
+# (Possessive: a '[' followed by many '@' and no ']' is given up on at once, not tried at every '@'.)
+CITATION_RE = re.compile(r"\[(?P<body>[^\[\]\n@]*+@[^\[\]\n]*+)\](?![\[(:])")
+_KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[A-Za-z0-9_])?"
+_ITEM_RE = re.compile(
+    rf"^\s*(?P<prefix>(?:.*?\s)?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<locator>\s*,.*?)?\s*$", re.S
+)
+CITATION_TEXT_RE = re.compile(r"\[@[^\]]*\]")
+
+# [text][kind:id] — the label of a reference-style link names an entity.
+XREF_RE = re.compile(r"\[(?P<text>[^\[\]\n]*)\]\[(?P<target>(?P<kind>[a-z]+):(?P<id>[\w.-]+))\]")
+SPAN_ENTITY_RE = re.compile(r"\[(?P<text>[^\[\]\n]+)\]\{#(?P<body>[a-z][^{}\n]*)\}")
+BLOCK_ENTITY_RE = re.compile(r"(?<=\s)\{#(?P<body>[a-z][\w-]*:[^{}\n]*)\}\s*$")
+BLOCK_DECLARATION_RE = re.compile(r"\s*\{#[a-z][\w-]*:[^{}\n]*\}\s*$", re.M)
+BLOCK_KINDS = ("lesson", "area", "focus-group")  # declared on a block
+SPAN_KINDS = ("example", "quote")  # declared on a passage's words
+# A lesson's block starts with its bold title; an area's with "Area A – …".
+LESSON_TITLE_RE = re.compile(r"^\*\*(?P<title>.+?):?\*\*:?\s*")
+AREA_TEXT_RE = re.compile(r"^Area (?P<letter>[A-D])\s*[–—-]\s*(?P<text>.+)$")
+
+# "> — A04 Police": the attribution line that ends an interview extract.
+ATTRIBUTION_RE = re.compile(
+    r"^—\s*(?P<code>FG(?P<fg>[A-D])|(?P<area>[A-D])\d{2})(?:\s+(?P<role>police|fire|partner))?\s*$", re.I)
+# "'the normal now' (A14)": an inline quote with its interviewee's code.
+# (The quote is greedy, up to its last non-space: a lazy one tried the spaces after every word of it.)
+INLINE_QUOTE_RE = re.compile(r"^(?P<quote>.*\S)\s*\((?P<code>[A-D]\d{2}|FG[A-D])(?:\s+(?P<role>police|fire|partner))?\)$",
+                             re.I)
+
+
+@dataclass(frozen=True)
+class CitationItem:
+    key: str
+    prefix: str = ""
+    locator: str = ""
+    suppress_author: bool = False
+
+
+def parse_citation(body: str) -> tuple[CitationItem, ...] | None:
+    """The items of ``[body]``, or None when the brackets are not a citation (e.g. an e-mail)."""
+    items = []
+    for part in body.split(";"):
+        m = _ITEM_RE.match(part)
+        if not m:
+            return None
+        items.append(CitationItem(
+            key=m["key"],
+            prefix=m["prefix"].strip(),
+            locator=(m["locator"] or "").strip().lstrip(",").strip(),
+            suppress_author=bool(m["suppress"]),
+        ))
+    return tuple(items)
+
+
+def strip_declarations(markdown: str) -> str:
+    """A block's Markdown without its entity declarations (``{#lesson:…}``)."""
+    if "{#" not in markdown:  # nothing to strip; the pattern, which starts with \s*, would try every position
+        return markdown.strip()
+    return BLOCK_DECLARATION_RE.sub("", markdown).strip()

@@ -1,0 +1,67 @@
+"""The compile step: a page in the report's dialect becomes standard Markdown that a host renders to the HTML
+the dialect would have rendered to, headings still Markdown; and the links it makes are checked."""
+
+from __future__ import annotations
+
+import markdown
+import pytest
+
+from conftest import run_cli, write_mkdocs_site, write_project
+
+from generator.compile.compiler import Compiler
+from generator.compile.mdext import RenderState, ReportExtension
+from generator.compile.project import load_project
+from generator.compile.sitelinks import SiteLinks
+
+EXTENSIONS = ["toc", "attr_list", "md_in_html", "tables"]
+PAGES = {
+    "headings": "# Title with *emphasis*, `code` & <b>bold</b>\n\n## C# and 1. and [brackets] {#given}\n\n"
+                "## Trailing #\n\n### Under_scores and \\*stars\\* {: .cls data-x=\"y\" }\n\ntext\n",
+    "blocks": "# Blocks\n\n> a quote\n\n- a\n- b\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<div class=\"x\">raw</div>\n\n"
+              "    code <b>\n\n---\n\n<div markdown>\n*inside*\n</div>\n",
+    "dialect": "# Home\n\nSee [Vignette I][vignette:road-safety] and [@huxham2005; @morse2010].\n",
+}
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    kb, diags = load_project(write_project(tmp_path_factory.mktemp("compile"), {}))
+    assert not diags.items
+    return kb
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_host_renders_the_compiled_page_to_the_html_of_the_dialect(kb, name):
+    source = PAGES[name]
+    # Links between pages are the host's to make: the same page, so that both sides leave them as they are.
+    direct = markdown.Markdown(extensions=[*EXTENSIONS, ReportExtension(RenderState(kb, "index.md"))]).convert(source)
+    compiled = Compiler(kb, EXTENSIONS, links=None).compile("index.md", source)
+    assert "[@" not in compiled.markdown and "][vignette:" not in compiled.markdown
+    assert markdown.Markdown(extensions=EXTENSIONS).convert(compiled.markdown) == direct
+
+
+def test_headings_stay_markdown_with_their_ids_and_everything_else_is_html(kb):
+    compiled = Compiler(kb, EXTENSIONS, links=None).compile("index.md", PAGES["headings"] + PAGES["dialect"][7:])
+    lines = compiled.markdown.splitlines()
+    assert lines[0] == "# Title with <em>emphasis</em>, <code>code</code> &amp; <b>bold</b> {#title-with-emphasis-code-bold}"
+    assert "## C\\# and 1\\. and \\[brackets\\] {#given}" in lines
+    assert '### Under\\_scores and \\*stars\\* {class="cls" data-x="y" #under_scores-and-stars}' in lines
+    assert all(line.startswith(("#", "<")) for line in lines)
+
+
+def test_links_between_pages_are_the_published_urls(kb):
+    links = SiteLinks(frozenset({"index.md", "vignettes/road-safety.md", "references.md"}))
+    compiled = Compiler(kb, EXTENSIONS, links=links).compile("vignettes/road-safety.md",
+                                                            "# V\n\n[home](../index.md#x) [self](road-safety.md#y)\n")
+    assert '<a href="../../#x">home</a> <a href="./#y">self</a>' in compiled.markdown
+    assert compiled.anchored == [("index.md", "x", "../index.md#x"), ("vignettes/road-safety.md", "y", "road-safety.md#y")]
+
+
+def test_a_link_no_check_before_compiling_sees_is_reported_with_its_file(tmp_path):
+    """A reference-style link is not read by the check of the sources; compiling the page finds it."""
+    root = write_mkdocs_site(tmp_path / "project", {"content/about.md": "# About\n\nSee [the home page][home].\n\n"
+                                                                         "[home]: index.md#nowhere\n"})
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 1
+    assert ("content/about.md: link to 'index.md#nowhere' — 'index.md' has no heading or anchor '#nowhere'. "
+            "[link.missing-anchor]") in result.stderr
