@@ -44,9 +44,9 @@ node_modules/.installed: package-lock.json | test-deps
 	touch $@
 
 # The tests on every core (pytest-xdist), with pytest's progress; the tests marked with one xdist_group
-# (those that read the same visit of every page in Chromium) on one worker. Those marked slow (the scaling
-# checks) are left out, except in CI (CI=true); `make test-all` runs them too. PYTEST_ARGS adds to
-# pytest's arguments, e.g. PYTEST_ARGS='-k pdf'.
+# (those that read the same visit of every page in Chromium, those that read the PDF) on one worker. Those
+# marked slow (the scaling checks, most of the fuzzing's mutations) are left out, except in CI (CI=true);
+# `make test-all` runs them too. PYTEST_ARGS adds to pytest's arguments, e.g. PYTEST_ARGS='-k pdf'.
 PYTEST := $(BIN)/python -m pytest -n auto --dist loadgroup
 test: test-deps $(STAMP) node_modules/.installed
 	$(PYTEST) $(if $(filter true,$(CI)),,-m 'not slow') $(PYTEST_ARGS)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from browserkit import (AXE_JS, LINKS_WITHOUT_WORDS, MODES, NARROW, WCAG_TAGS, WIDER_THAN_THE_WINDOW,
-                        focused, load, new_page, refuse_other_hosts, run_axe, serve, settle, site_paths)
+from browserkit import (AXE_JS, LINKS_WITHOUT_WORDS, MODES, NARROW, RECORD_VIOLATIONS, WCAG_TAGS,
+                        WIDER_THAN_THE_WINDOW, focused, load, new_page, refuse_other_hosts, run_axe, serve, settle,
+                        site_paths)
 from conftest import chromium_or_skip
 
 
@@ -49,13 +50,18 @@ def page(browser, base_url):
     pg.context.close()
 
 
+def _as_loaded(pg, axe_source: str) -> dict:
+    """What every visit reads first: the scheme shown, the page's policies and axe-core's findings."""
+    return {"scheme": pg.evaluate("document.body.getAttribute('data-md-color-scheme')"),
+            "policies": pg.locator('meta[http-equiv="Content-Security-Policy"]').count(),
+            "axe": run_axe(pg, axe_source, WCAG_TAGS + ["best-practice"])}
+
+
 def _desktop_visit(pg, axe_source: str) -> dict:
-    """In this order, as they change the page: axe-core's findings and the scheme shown, the links without
-    a name in words, the skip link (Tab, Enter, Tab), then with text at 200% what is wider than the window."""
+    """In this order, as they change the page: what every visit reads, the links without a name in words, the
+    skip link (Tab, Enter, Tab), then with text at 200% what is wider than the window."""
     pg.wait_for_load_state("networkidle")  # every request the page makes by itself (test_browser)
-    seen = {"scheme": pg.evaluate("document.body.getAttribute('data-md-color-scheme')"),
-            "axe": run_axe(pg, axe_source, WCAG_TAGS + ["best-practice"]),
-            "links without words": pg.evaluate(LINKS_WITHOUT_WORDS)}
+    seen = {**_as_loaded(pg, axe_source), "links without words": pg.evaluate(LINKS_WITHOUT_WORDS)}
     pg.keyboard.press("Tab")
     seen["first focus"] = focused(pg)
     settle(pg)
@@ -70,18 +76,18 @@ def _desktop_visit(pg, axe_source: str) -> dict:
 
 
 def _phone_visit(pg, axe_source: str) -> dict:
-    return {"scheme": pg.evaluate("document.body.getAttribute('data-md-color-scheme')"),
-            "axe": run_axe(pg, axe_source, WCAG_TAGS + ["best-practice"])}
-
-
-def _narrow_visit(pg, axe_source: str) -> dict:
-    return {"wider at 320 px": pg.evaluate(WIDER_THAN_THE_WINDOW)}
+    """What every visit reads, then what is wider than the window once it is narrowed to 320 px."""
+    seen = _as_loaded(pg, axe_source)
+    width = pg.viewport_size
+    pg.set_viewport_size(NARROW)
+    seen["wider at 320 px"] = pg.evaluate(WIDER_THAN_THE_WINDOW)
+    pg.set_viewport_size(width)
+    return seen
 
 
 VISITS = {  # name -> (how the page is opened, what is read from each page)
     "desktop-light": (MODES["desktop-light"], _desktop_visit),
     "phone-dark": (MODES["phone-dark"], _phone_visit),
-    "narrow": ({"viewport": NARROW, "color_scheme": "light"}, _narrow_visit),
 }
 
 
@@ -90,12 +96,14 @@ class Visit:
     pages: dict[str, dict]  # URL path -> what was read from the page
     foreign: list[str]  # requests to another host ("<page> -> <URL>"), refused (on every page's load)
     requests: int  # requests made in all
+    errors: list[str]  # uncaught errors of the pages' scripts ("<page>: <error>")
 
 
 @pytest.fixture(scope="session")
 def visits(browser, base_url, built_site, axe_source):
     """``visits(name)``: every page of the site loaded once per run (of this process) for all the tests that
-    check something on every page, and what was read from each (see VISITS)."""
+    check something on every page, and what was read from each (see VISITS), with every breach of its
+    Content-Security-Policy after that reading."""
     done: dict[str, Visit] = {}
 
     def get(name: str) -> Visit:
@@ -103,11 +111,14 @@ def visits(browser, base_url, built_site, axe_source):
             return done[name]
         options, read = VISITS[name]
         pg = new_page(browser, base_url, viewport=options["viewport"], color_scheme=options["color_scheme"])
-        visit = Visit({}, refuse_other_hosts(pg, base_url), 0)
+        pg.context.add_init_script(RECORD_VIOLATIONS)
+        visit = Visit({}, refuse_other_hosts(pg, base_url), 0, [])
+        pg.on("pageerror", lambda e: visit.errors.append(f"{pg.url}: {e}"))
         try:
             for path in site_paths(built_site):
                 load(pg, path)
                 visit.pages[path] = read(pg, axe_source)
+                visit.pages[path]["policy violations"] = pg.evaluate("window.__violations")
             visit.requests = len(pg.requested)
         finally:
             pg.context.close()

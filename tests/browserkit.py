@@ -23,6 +23,11 @@ MODES = {
     "phone-dark": dict(viewport=PHONE, color_scheme="dark", scheme="slate"),
 }
 
+# Every breach of a page's Content-Security-Policy, in window.__violations (added to a context before its pages load).
+RECORD_VIOLATIONS = """window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+    `${e.violatedDirective} ${e.blockedURI} ${e.sample}`));"""
+
 SHOWN_FOCUS = """window.shownFocus = e => {
   // Material's colour-scheme switch is a visually hidden radio button whose focus shows on the
   // label after it (.md-option.focus-visible + label).

@@ -135,14 +135,12 @@ def build_real_report(root: Path, site: Path, *, tz: str, locale: str) -> Path:
 
 
 def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
-    """A folder ``name`` filled by ``make(folder)`` once per test run. Under pytest-xdist each worker is a
-    process with its own session fixtures: the first worker to ask makes the folder while the others
-    wait for it, then every worker reads that one."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        folder = tmp_path_factory.mktemp(name)
-        make(folder)
-        return folder
-    run = tmp_path_factory.getbasetemp().parent  # this run's, above the workers' own folders
+    """A folder ``name`` filled by ``make(folder)`` once per test run, however many tests ask for it. Under
+    pytest-xdist each worker is a process with its own session fixtures: the first worker to ask makes the
+    folder while the others wait for it, then every worker reads that one."""
+    run = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        run = run.parent  # this run's, above the workers' own folders
     folder, done = run / name, run / f"{name}.done"
     with open(run / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, even if make() fails
@@ -152,6 +150,25 @@ def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], None]) -> P
             make(folder)
             done.touch()
     return folder
+
+
+def copy_project(template: Path, to: Path) -> Path:
+    """A copy of ``template`` (e.g. a fixture project built once per run, its site/ and .cache/ with it) at
+    ``to``, for a test that changes it; symbolic links stay links."""
+    shutil.copytree(template, to, symlinks=True, dirs_exist_ok=True)
+    return to
+
+
+def _build_mini_site(root: Path) -> None:
+    result = run_cli("build", cwd=write_mkdocs_site(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def mini_site(tmp_path_factory) -> Path:
+    """The tiny project of write_mkdocs_site's defaults with its site/ (and its PDF in .cache/) built once per
+    run by `report build`: a test that changes it works on a copy (copy_project)."""
+    return once_per_run(tmp_path_factory, "mini", _build_mini_site)
 
 
 @pytest.fixture(scope="session")

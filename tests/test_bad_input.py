@@ -2,7 +2,8 @@
 the run, no traceback, and the previous site kept. Inputs that look wrong but are fine build.
 
 Loader-level details (each message's wording for more variants) are in test_loader.py and
-test_citations.py; this table checks what the author sees from the command line.
+test_citations.py; this table checks what the author sees from `report build` (run in-process: its exit
+status and output through the command itself are checked in test_cli.py and test_injection.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 import markdown
 import pytest
 
-from conftest import MINI_BIB, MINI_VIGNETTE, run_cli, write_mkdocs_site, write_project
+from conftest import MINI_BIB, MINI_VIGNETTE, once_per_run, run_cli, write_mkdocs_site, write_project
+from generator import cli
 from generator.compile.project import load_project
 from generator.compile.mdext import RenderState, ReportExtension
 from generator.compile.render import page_markdown
@@ -131,11 +133,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def previous_site(tmp_path_factory) -> Path:
-    root = write_mkdocs_site(tmp_path_factory.mktemp("previous"))
-    result = run_cli("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "site"
+def previous_site(mini_site) -> Path:
+    return mini_site / "site"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -199,9 +198,12 @@ ACCENTS_BIB = r"""
 
 @pytest.fixture(scope="module")
 def tricky_site(tmp_path_factory) -> Path:
+    return once_per_run(tmp_path_factory, "tricky", build_tricky) / "site"
+
+
+def build_tricky(root: Path) -> None:
     """A valid project written the awkward ways authors write: BOM and CRLF, LaTeX accents, and @ that is
     no citation."""
-    root = tmp_path_factory.mktemp("tricky")
     crlf_bom = lambda text: ("\ufeff" + text).replace("\n", "\r\n").encode("utf-8")  # noqa: E731
     write_mkdocs_site(root, {
         VF: crlf_bom(V),
@@ -212,7 +214,6 @@ def tricky_site(tmp_path_factory) -> Path:
     })
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
-    return root / "site"
 
 
 def test_bom_and_crlf_are_accepted_everywhere(tricky_site):

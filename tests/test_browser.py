@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browserkit import DESKTOP, new_page, refuse_other_hosts, site_paths
+from browserkit import DESKTOP, MODES, RECORD_VIOLATIONS, new_page, refuse_other_hosts
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = pytest.mark.browser
@@ -63,29 +63,31 @@ def test_quote_shows_interviewee_code(page):
     assert caption.inner_text() == "— C11, fire"
 
 
-def test_every_page_keeps_to_its_content_security_policy(browser, base_url, built_site):
-    """The policy (core/sanitize.py) forbids inline scripts but the theme's own, by hash: no page breaks it,
-    and what runs scripts still works under it — the colour-scheme toggle, the explorer's filters."""
+@pytest.mark.parametrize("mode", [pytest.param(m, marks=pytest.mark.xdist_group(m)) for m in MODES])
+def test_every_page_keeps_to_its_content_security_policy(visits, mode):
+    """The policy (core/sanitize.py) forbids inline scripts but the theme's own, by hash: no page breaks it
+    (as loaded, and after what each visit did on it), and no page's script fails."""
+    visit = visits(mode)
+    assert {path: seen["policies"] for path, seen in visit.pages.items() if seen["policies"] != 1} == {}
+    broken = [f"{path}: {v}" for path, seen in visit.pages.items() for v in seen["policy violations"]]
+    assert (broken, visit.errors) == ([], [])
+
+
+def test_the_scripts_still_work_under_the_content_security_policy(browser, base_url):
+    """What runs scripts works under the policy: the colour-scheme toggle, the explorer's filters."""
     context = browser.new_context(base_url=base_url, viewport=DESKTOP)
-    context.add_init_script("window.__violations = []; document.addEventListener('securitypolicyviolation', "
-                            "e => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));")
+    context.add_init_script(RECORD_VIOLATIONS)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(f"{pg.url}: {e}"))
-    broken: list[str] = []
     try:
-        for path in site_paths(built_site):
-            pg.goto(path)
-            pg.wait_for_load_state("networkidle")
-            assert pg.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1, path
-            broken += [f"{path}: {v}" for v in pg.evaluate("window.__violations")]
         pg.goto("/prevention-examples/")
         scheme = pg.evaluate("document.body.getAttribute('data-md-color-scheme')")
         pg.locator("label.md-header__button[for^='__palette']:visible").first.click()
         assert pg.evaluate("document.body.getAttribute('data-md-color-scheme')") != scheme
         pg.locator("#explorer input[name=level]").first.click()
         assert "shown" in pg.locator("#explorer-status").inner_text()
-        broken += [f"/prevention-examples/: {v}" for v in pg.evaluate("window.__violations")]
+        broken = pg.evaluate("window.__violations")
     finally:
         context.close()
     assert (broken, errors) == ([], [])

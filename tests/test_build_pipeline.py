@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli, write_mkdocs_site
+from conftest import REPO, copy_project, once_per_run, run_cli, write_mkdocs_site
 
 from generator import cli
 from generator.cli import PDF_NAME
@@ -87,10 +87,9 @@ def environment(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
+def probe_project(root: Path) -> Path:
     """A tiny report with the real theme; mkdocs.yml loads the test hook (inert unless asked)."""
-    root = write_mkdocs_site(tmp_path / "project")
+    write_mkdocs_site(root)
     (root / "probe.py").write_text(HOOK, encoding="utf-8")
     with open(root / "mkdocs.yml", "a", encoding="utf-8") as f:
         f.write("hooks:\n  - probe.py\n")
@@ -98,10 +97,19 @@ def project(tmp_path) -> Path:
 
 
 @pytest.fixture
-def built(project) -> Path:
-    """The project with a site/ built once (and its PDF in the cache)."""
-    assert cli.build(project, project / "site") == 0
-    return project
+def project(tmp_path) -> Path:
+    return probe_project(tmp_path / "project")
+
+
+def build_probe_project(folder: Path) -> None:
+    result = run_cli("build", cwd=probe_project(folder))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def built(tmp_path, tmp_path_factory) -> Path:
+    """The project with a site/ built once (and its PDF in the cache): a copy of the one built once per run."""
+    return copy_project(once_per_run(tmp_path_factory, "probe-project", build_probe_project), tmp_path / "project")
 
 
 class Layouts:

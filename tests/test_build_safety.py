@@ -21,7 +21,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import run_cli, write_mkdocs_site
+from conftest import copy_project, once_per_run, run_cli, write_mkdocs_site
 from generator import cli
 from generator.outputs import sitedir
 
@@ -70,16 +70,20 @@ def leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith((".site-new-", ".site-old-")))
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
+def build_fault_project(root: Path) -> None:
     """A project whose site/ was built once; mkdocs.yml loads the fault hook (off unless asked)."""
-    root = write_mkdocs_site(tmp_path)
+    write_mkdocs_site(root)
     (root / "fault.py").write_text(FAULT_HOOK, encoding="utf-8")
     with open(root / "mkdocs.yml", "a", encoding="utf-8") as f:
         f.write("hooks:\n  - fault.py\n")
     first = run_cli("build", cwd=root)
     assert first.returncode == 0, first.stdout + first.stderr
-    return root
+
+
+@pytest.fixture
+def project(tmp_path, tmp_path_factory) -> Path:
+    """A copy of the project built once per run (build_fault_project), for this test to change."""
+    return copy_project(once_per_run(tmp_path_factory, "fault-project", build_fault_project), tmp_path)
 
 
 def start_build(root: Path, fault: str, **popen) -> subprocess.Popen:
@@ -392,11 +396,12 @@ def test_a_second_build_of_the_same_site_waits_for_the_first_and_publishes_the_n
 
 def test_a_build_waiting_for_one_that_is_killed_goes_on(project):
     first = start_build(project, "stall", start_new_session=True)
-    stalled(project, first)
+    mkdocs_pid = stalled(project, first)
     second = start_build(project, "")
     assert "waiting for another build" in second.stderr.readline()
-    os.killpg(first.pid, signal.SIGKILL)  # the build and its MkDocs: no clean-up runs
+    os.killpg(first.pid, signal.SIGKILL)  # the build and its layout worker: no clean-up runs
     first.wait()
+    os.kill(mkdocs_pid, signal.SIGKILL)  # and its MkDocs (a process group of its own), stalled until then
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert out.rstrip().endswith(f"site written to {project / 'site'}")

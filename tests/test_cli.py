@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO, run_cli, write_mkdocs_site, write_project
+from conftest import REPO, copy_project, run_cli, write_mkdocs_site, write_project
 
 
 def tree_digest(folder):
@@ -60,9 +60,8 @@ def test_build_writes_the_site_and_a_failed_build_keeps_the_previous_one(tmp_pat
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site")) == []
 
 
-def test_a_broken_link_fails_the_strict_build_and_keeps_the_site(tmp_path):
-    root = write_mkdocs_site(tmp_path)
-    assert run_cli("build", cwd=root).returncode == 0
+def test_a_broken_link_fails_the_strict_build_and_keeps_the_site(tmp_path, mini_site):
+    root = copy_project(mini_site, tmp_path)
     before = tree_digest(root / "site")
     (root / "content" / "about.md").write_text("# About\n\nSee [the missing page](nowhere.md).\n", encoding="utf-8")
     result = run_cli("build", cwd=root)
@@ -71,9 +70,8 @@ def test_a_broken_link_fails_the_strict_build_and_keeps_the_site(tmp_path):
     assert tree_digest(root / "site") == before
 
 
-def test_pdf_alone_into_the_site_keeps_its_checksums_true(tmp_path):
-    root = write_mkdocs_site(tmp_path)
-    assert run_cli("build", cwd=root).returncode == 0
+def test_pdf_alone_into_the_site_keeps_its_checksums_true(tmp_path, mini_site):
+    root = copy_project(mini_site, tmp_path)
     pdf = next((root / "site" / "downloads").glob("*.pdf"))
     pdf.write_bytes(b"stale")  # as if the sources changed since the site was built
     result = run_cli("pdf", cwd=root)

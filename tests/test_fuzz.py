@@ -4,7 +4,9 @@ exit status 0 or 1, no traceback, and every problem as `path[:line]: …` of a f
 
 The mutations are drawn from a seeded generator (the same cases on every run) and each runs under a
 watchdog (tests/watchdog.py): a hang fails its case instead of hanging the suite. Most run in a forked
-worker that calls generator.cli.check; a few through the `report` command itself.
+worker that calls generator.cli.check; a few through the `report` command itself. `make test` checks a
+sample that holds every kind of mutation, every hostile text and every file (SAMPLE); the rest is
+marked slow, for CI and `make test-all`.
 """
 
 from __future__ import annotations
@@ -93,12 +95,28 @@ def _mutants(index: int, rel: str, data: bytes) -> list[tuple[str, bytes]]:
         ("not UTF-8", at_line(b"caf\xe9 \xff\xfe \xc3")),
         ("NUL bytes", at_line(b"\x00" * 100)),
         *((f"hostile text {h}", at_line(HOSTILE[h].encode())) for h in hostile),
-        ("hostile front matter", FRONT[index % len(FRONT)].encode() + b"\n" + data),
+        (f"hostile front matter {index % len(FRONT)}", FRONT[index % len(FRONT)].encode() + b"\n" + data),
     ]
 
 
 CASES = [(rel, what, mutant) for index, rel in enumerate(SOURCES)
          for what, mutant in _mutants(index, rel, (REPO / rel).read_bytes())]
+
+
+def _sample(cases: list[tuple[str, str, bytes]]) -> list[int]:
+    """The first case of each kind of mutation (each hostile text and front matter a kind of its own) and the
+    first of each file."""
+    kinds, files, chosen = set(), set(), []
+    for n, (rel, what, _) in enumerate(cases):
+        kind = re.sub(r"^line \d+ ", "line ", what)
+        if kind not in kinds or rel not in files:
+            chosen.append(n)
+        kinds.add(kind)
+        files.add(rel)
+    return chosen
+
+
+SAMPLE = _sample(CASES)
 
 
 @pytest.fixture(scope="module")
@@ -146,15 +164,27 @@ def assert_reported_well(root: Path, code: int, out: str, err: str) -> None:
         assert where["line"] is None or int(where["line"]) >= 1, line[:300]
 
 
-def test_check_survives_mutations_of_the_real_sources(project):
-    assert len(SOURCES) > 10 and len(CASES) == 12 * len(SOURCES)
+def check_survives(root: Path, cases: list[int]) -> None:
     with Watchdog() as run:
-        for rel, what, mutant in CASES:
-            code, out, err = run(_check, project, rel, mutant, what=f"report check on {rel}, {what}")
+        for rel, what, mutant in (CASES[n] for n in cases):
+            code, out, err = run(_check, root, rel, mutant, what=f"report check on {rel}, {what}")
             try:
-                assert_reported_well(project, code, out, err)
+                assert_reported_well(root, code, out, err)
             except AssertionError as failed:
                 raise AssertionError(f"{rel}, {what}: {failed}") from None
+
+
+def test_check_survives_mutations_of_the_real_sources(project):
+    assert len(SOURCES) > 10 and len(CASES) == 12 * len(SOURCES)
+    assert len(SAMPLE) < len(CASES) / 2
+    assert {what for _, what, _ in (CASES[n] for n in SAMPLE)} >= {f"hostile text {h}" for h in range(len(HOSTILE))}
+    assert {CASES[n][0] for n in SAMPLE} == set(SOURCES)
+    check_survives(project, SAMPLE)
+
+
+@pytest.mark.slow
+def test_check_survives_the_other_mutations_too(project):
+    check_survives(project, sorted(set(range(len(CASES))) - set(SAMPLE)))
 
 
 @pytest.mark.parametrize("case", [0, 6, 8], ids=lambda n: f"{CASES[n][0]}, {CASES[n][1]}")

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from browserkit import serve, site_paths
-from conftest import run_cli
+from browserkit import RECORD_VIOLATIONS, serve, site_paths
+from conftest import once_per_run, run_cli
 from generator.compile.sanitize import content_security_policy, is_remote, url_scheme
 from injection import BLOCKS, CHECK_OFF, SHOWN_AS_CODE, write_injection_site
 
@@ -77,9 +77,13 @@ def test_report_check_and_build_name_every_payload_at_its_line(tmp_path):
 
 @pytest.fixture(scope="module")
 def sanitised_site(tmp_path_factory) -> Path:
+    return once_per_run(tmp_path_factory, "injection", build_sanitised) / "project" / "site"
+
+
+def build_sanitised(folder: Path) -> None:
     """The fixture built by the real CLI with the authors' check off: the sanitiser alone."""
-    root = write_injection_site(tmp_path_factory.mktemp("injection") / "project", checked_fields=False)
-    hook = root.parent / "check-off"
+    root = write_injection_site(folder / "project", checked_fields=False)
+    hook = folder / "check-off"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(CHECK_OFF, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))}
@@ -87,7 +91,6 @@ def sanitised_site(tmp_path_factory) -> Path:
                             env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "html.unsafe" not in result.stderr  # the check was off: what follows is the sanitiser's work
-    return root / "site"
 
 
 class Markup(HTMLParser):
@@ -187,9 +190,6 @@ def sanitised_url(sanitised_site):
         yield url
 
 
-RECORD_VIOLATIONS = """window.__violations = [];
-document.addEventListener('securitypolicyviolation', e => window.__violations.push(
-    `${e.violatedDirective} ${e.blockedURI} ${e.sample}`));"""
 # Every element of the page pointed at, focused and clicked (links with an address aside: they leave).
 PROVOKE = """() => {
     for (const el of document.querySelectorAll('body *')) {

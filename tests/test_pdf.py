@@ -16,12 +16,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPOCH, REPO, required, run_cli, write_mkdocs_site
+from conftest import EPOCH, REPO, copy_project, required, run_cli
 from generator.cli import PDF_NAME, pdf_pages
 from generator.compile.project import load_project
 from generator.outputs.pdf import render_html
 from sitehtml import norm
 from test_site import source_units
+
+# One worker reads the PDF and renders its HTML for all these tests (--dist loadgroup), not each worker.
+pytestmark = pytest.mark.xdist_group("pdf")
 
 TITLE = "Evaluation of Police and Fire Reform: Year 3 Thematic Case Study – Partnership, Innovation and Prevention"
 VIGNETTES = ("Vignette I: Mental health community triage", "Vignette II: A Community Safety Hub",
@@ -373,9 +376,8 @@ def test_the_site_publishes_the_pdf_and_every_page_links_to_it(built_site):
         assert (page.parent / m[1]).resolve() == pdf.resolve()
 
 
-def test_a_pdf_that_fails_leaves_the_site_as_it_was(tmp_path):
-    root = write_mkdocs_site(tmp_path)
-    assert run_cli("build", cwd=root).returncode == 0
+def test_a_pdf_that_fails_leaves_the_site_as_it_was(tmp_path, mini_site):
+    root = copy_project(mini_site, tmp_path)
     assert (root / "site" / "downloads" / PDF_NAME).is_file()
     before = {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()}
     vignette = root / "vignettes" / "road-safety.md"
