@@ -59,8 +59,8 @@ def _as_loaded(pg, axe_source: str) -> dict:
 
 def _desktop_visit(pg, axe_source: str) -> dict:
     """In this order, as they change the page: what every visit reads, the links without a name in words, the
-    skip link (Tab, Enter, Tab), then with text at 200% what is wider than the window."""
-    pg.wait_for_load_state("networkidle")  # every request the page makes by itself (test_browser)
+    skip link (Tab, Enter, Tab), then with text at 200% what is wider than the window. Then, once the network
+    has been idle for 0.5 s, the page has made every request it makes by itself (test_browser)."""
     seen = {**_as_loaded(pg, axe_source), "links without words": pg.evaluate(LINKS_WITHOUT_WORDS)}
     pg.keyboard.press("Tab")
     seen["first focus"] = focused(pg)
@@ -72,6 +72,7 @@ def _desktop_visit(pg, axe_source: str) -> dict:
     pg.evaluate("() => { const h = document.documentElement;"
                 " h.style.fontSize = parseFloat(getComputedStyle(h).fontSize) * 2 + 'px'; }")
     seen["wider at 200% text"] = pg.evaluate(WIDER_THAN_THE_WINDOW)
+    pg.wait_for_load_state("networkidle")
     return seen
 
 
