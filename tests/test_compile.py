@@ -54,7 +54,8 @@ def test_links_between_pages_are_the_published_urls(kb):
     compiled = Compiler(kb, EXTENSIONS, links=links).compile("vignettes/road-safety.md",
                                                             "# V\n\n[home](../index.md#x) [self](road-safety.md#y)\n")
     assert '<a href="../../#x">home</a> <a href="./#y">self</a>' in compiled.markdown
-    assert compiled.anchored == [("index.md", "x", "../index.md#x"), ("vignettes/road-safety.md", "y", "road-safety.md#y")]
+    assert compiled.anchored == [("index.md", "x", "../index.md#x"), ("vignettes/road-safety.md", "y", "road-safety.md#y"),
+                                 ("vignettes/road-safety.md", "vignettes-road-safety--v-p1", "#vignettes-road-safety--v-p1")]
 
 
 def test_a_link_no_check_before_compiling_sees_is_reported_with_its_file(tmp_path):

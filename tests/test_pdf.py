@@ -388,3 +388,16 @@ def test_a_pdf_that_fails_leaves_the_site_as_it_was(tmp_path, mini_site):
     assert "Anchor defined twice: 'twice'" in result.stderr
     assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
     assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_every_passage_and_extract_id_of_the_site_is_a_named_destination_in_the_pdf(reader, built_site, kb):
+    """A passage cited by its site URL (``/introduction/#<id>``) opens in the PDF as ``report.pdf#<id>``."""
+    destinations = set(reader.named_destinations)
+    ids = set()
+    for page in pdf_pages(REPO, kb):
+        if page == "references.md":
+            continue
+        html = (built_site / page.removesuffix(".md").removesuffix("index") / "index.html").read_text()
+        ids |= set(re.findall(r'<(?:p|li|figure)[^>]* id="([^"]+)"', html))
+    assert {i for i in ids if i.startswith("quote-")} and len(ids) > 200
+    assert ids - destinations == set()

@@ -16,6 +16,7 @@ from .authorhtml import HtmlCheckProcessor
 from .inline import BlockAnchorProcessor, ReportInlineProcessor
 from .islands import IslandPreprocessor
 from .pagerefs import PageReferencesProcessor
+from .passages import PassageProcessor
 from .plaintext import PlainTextProcessor
 from .quotes import QuoteProcessor
 from .state import RenderState
@@ -43,6 +44,8 @@ class ReportExtension(Extension):
         md.treeprocessors.register(QuoteProcessor(self.state, md), "report-quotes", 15)
         md.treeprocessors.register(TermProcessor(self.state, md), "report-terms", 14)
         md.treeprocessors.register(PageReferencesProcessor(self.state, md), "report-page-references", 12)
+        # After toc (5), which gives the headings the ids that passages' ids start from.
+        md.treeprocessors.register(PassageProcessor(self.state, md), "report-passages", 4)
         md.treeprocessors.register(HtmlCheckProcessor(self.state, md), "report-html-check", 3)
 
     def reset(self) -> None:

@@ -32,6 +32,8 @@ class RenderState:
     # What the page's own HTML (its islands aside) holds that the sanitiser would remove (HtmlCheckProcessor);
     # a new list for every page. The host reports it (htmlcheck.diagnostics).
     unsafe: list[Finding] = field(default_factory=list)
+    # Each passage of an author's page gets a "¶" link to its id (:mod:`.passages`); the PDF prints none.
+    permalinks: bool = True
 
     def href(self, target_page: str, anchor: str = "") -> str:
         if self.fragment:

@@ -9,6 +9,7 @@ itself never passes through the host, so it links with the public URLs (:func:`r
 from __future__ import annotations
 
 import posixpath
+import re
 from functools import lru_cache
 
 from .model import KnowledgeBase
@@ -102,3 +103,20 @@ def relative_path(target_page: str, from_page: str) -> str:
 def _relpath(target: str, folder: str) -> str:
     # posixpath.relpath makes both paths absolute on every call; pages are in a handful of folders.
     return posixpath.relpath(target, folder)
+
+
+def page_id(page: str) -> str:
+    """A page's id in the one document the PDF is: ``vignettes/road-safety.md`` -> ``vignettes-road-safety``."""
+    stem = posixpath.splitext(page)[0]
+    if stem.endswith("/index"):
+        stem = stem[: -len("/index")]
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "home"
+
+
+def global_id(page: str, anchor: str = "") -> str:
+    """A page's element id, unique in the whole report (site and PDF): ``introduction--cite-3``. An id made
+    global already (a passage's, :mod:`..compile.passages`) stays as it is."""
+    if not anchor:
+        return page_id(page)
+    prefix = f"{page_id(page)}--"
+    return anchor if anchor.startswith(prefix) else prefix + anchor

@@ -16,34 +16,34 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from ..compile.state import RenderState
+from ..knowledge.sitemap import global_id, page_id
+from ..sources.dialect import BLOCK_KINDS
 
 ID_ATTRIBUTES = ("id",)
 IDREF_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "for", "headers")
 
 
-def page_id(page: str) -> str:
-    """The id of a page's section in the PDF: ``vignettes/road-safety.md`` -> ``vignettes-road-safety``."""
-    stem = posixpath.splitext(page)[0]
-    if stem.endswith("/index"):
-        stem = stem[: -len("/index")]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "home"
-
-
-def global_id(page: str, anchor: str = "") -> str:
-    """A page's element id, unique in the whole PDF: ``introduction--cite-3``."""
-    return f"{page_id(page)}--{anchor}" if anchor else page_id(page)
-
-
 @dataclass
 class PdfRenderState(RenderState):
-    """Links between pages become links inside the one document; pages outside it get no target."""
+    """Links between pages become links inside the one document; pages outside it get no target. Passages
+    print no permalink but keep their ids, as do the ids of the report's entities (extracts, lessons, areas,
+    examples: unique in the report), so that the PDF's named destinations are the site's own ids."""
 
     in_pdf: frozenset[str] = frozenset()
+    permalinks: bool = False
+
+    def __post_init__(self):
+        kb = self.kb
+        declared = {eid.replace(":", "-", 1) for eid in kb.entities if eid.partition(":")[0] in BLOCK_KINDS}
+        self.report_wide = frozenset(declared | {e.place.anchor for e in [*kb.quotes.values(), *kb.examples.values()]})
+
+    def pdf_id(self, page: str, anchor: str) -> str:
+        return anchor if anchor in self.report_wide else global_id(page, anchor)
 
     def href(self, target_page: str, anchor: str = "") -> str:
         if target_page not in self.in_pdf:
             return ""  # PdfLinks keeps the words and drops the link
-        return "#" + global_id(target_page, anchor)
+        return "#" + self.pdf_id(target_page, anchor)
 
 
 @dataclass
@@ -70,10 +70,10 @@ class PdfLinks(Treeprocessor):
         for el in root.iter():
             for name in ID_ATTRIBUTES:
                 if el.get(name):
-                    el.set(name, global_id(page, el.get(name)))
+                    el.set(name, self.state.pdf_id(page, el.get(name)))
             for name in IDREF_ATTRIBUTES:
                 if el.get(name):
-                    el.set(name, " ".join(global_id(page, i) for i in el.get(name).split()))
+                    el.set(name, " ".join(self.state.pdf_id(page, i) for i in el.get(name).split()))
             if el.tag == "a" and el.get("href") is not None:
                 target = self._target(el.get("href"))
                 if target is None:
@@ -106,15 +106,16 @@ class PdfLinks(Treeprocessor):
             return href  # external: http(s), mailto
         if not parts.path:
             anchor = parts.fragment
-            if anchor in self.page_ids or anchor.split("--", 1)[0] in self.page_ids and "--" in anchor:
+            if anchor in self.page_ids or anchor.split("--", 1)[0] in self.page_ids and "--" in anchor \
+                    or anchor in self.state.report_wide:
                 return href  # already global (made by PdfRenderState.href)
-            return "#" + global_id(self.state.page, anchor)
+            return "#" + self.state.pdf_id(self.state.page, anchor)
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.state.page), parts.path))
         if target.endswith("/") or not target.endswith(".md"):
             target = posixpath.join(target, "index.md")
         if target not in self.state.in_pdf:
             return None
-        return "#" + global_id(target, parts.fragment)
+        return "#" + self.state.pdf_id(target, parts.fragment)
 
 
 class PdfExtension(Extension):
