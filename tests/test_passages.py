@@ -8,6 +8,7 @@ import re
 from conftest import write_project
 from generator.compile.compiler import Compiler
 from generator.compile.project import load_project
+from generator.compile.render import page_markdown
 from generator.outputs.pdf import render_page
 
 EXTENSIONS = ["toc", "attr_list", "md_in_html"]
@@ -81,3 +82,13 @@ def test_the_pdf_keeps_the_same_ids_and_prints_no_permalink(tmp_path):
     pdf = render_page(kb, "findings.md", frozenset({"findings.md"}))
     assert ids(pdf.html) == site
     assert "passage-link" not in pdf.html and "¶" not in pdf.html
+
+
+def test_referenced_by_lists_each_section_once_with_every_passage_in_it(tmp_path):
+    home = ("# Home\n\n## Where\n\nSee [][vignette:road-safety].\n\nAnd again [Vignette I][vignette:road-safety].\n\n"
+            "## Else\n\nAlso [][vignette:road-safety].\n")
+    kb, _ = load_project(write_project(tmp_path, {"content/index.md": home}))
+    html = page_markdown(kb, "vignettes/road-safety.md")
+    listed = re.findall(r"<li>.*</li>", html[html.index("## Referenced by"):])
+    assert listed == ['<li>Home › Where: <a href="../../#xref-1">passage 1</a>, <a href="../../#xref-2">passage 2</a></li>',
+                      '<li><a href="../../#xref-3">Home › Else</a></li>']

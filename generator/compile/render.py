@@ -84,6 +84,16 @@ def _lessons_of(kb: KnowledgeBase, entity_id: str):
     return [kb.lessons[i] for i in ids]
 
 
+def _backlinks(kb: KnowledgeBase, *targets: str) -> list[tuple[str, list[Place]]]:
+    """The passages that link to the entities ``targets``, for "Referenced by": one entry per section of a
+    page (its label) with every place in it that links here, in the report's order."""
+    groups: dict[tuple[str, str], tuple[str, list[Place]]] = {}
+    for target in targets:
+        for b in kb.backlinks.get(target, []):
+            groups.setdefault((b.place.page, b.place.section_anchor), (b.label, []))[1].append(b.place)
+    return list(groups.values())
+
+
 def render_lessons_index(kb: KnowledgeBase) -> str:
     first = next(iter(kb.lessons.values()))
     illustrated = {
@@ -106,7 +116,7 @@ def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
     return render_template("lesson.md.j2", kb, lesson.page, lesson=lesson, count=len(lessons), text=Markup(_lesson_text(lesson.markdown)),
                    source_label=place_label(kb, lesson.place), links=links,
                    prev=lessons[i - 1] if i > 0 else None, next=lessons[i + 1] if i + 1 < len(lessons) else None,
-                   backlinks=kb.backlinks.get(lesson_id, []))
+                   backlinks=_backlinks(kb, lesson_id))
 
 
 def _where(kb: KnowledgeBase, place: Place) -> tuple[str, str, str]:
@@ -127,7 +137,7 @@ def render_area(kb: KnowledgeBase, area_id: str) -> str:
                    vignettes=[v for v in kb.vignettes.values() if v.area == area.letter],
                    examples=[e for e in kb.examples.values() if area.letter in e.areas],
                    quotes=[q for q in kb.quotes.values() if q.area == area.letter],
-                   backlinks=kb.backlinks.get(area_id, []) + kb.backlinks.get(f"focus-group:{area.letter.lower()}", []))
+                   backlinks=_backlinks(kb, area_id, f"focus-group:{area.letter.lower()}"))
 
 
 def render_prevention_examples(kb: KnowledgeBase) -> str:
@@ -228,7 +238,7 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
             return header + "\n" + doc.body
         footer = render_template("vignette_footer.md.j2", kb, page, header + doc.body,
                          examples=kb.examples_of(vid),
-                         lesson_links=lesson_links, backlinks=kb.backlinks.get(vid, []))
+                         lesson_links=lesson_links, backlinks=_backlinks(kb, vid))
         return header + "\n" + doc.body + "\n" + footer
     if not site_extras:
         return doc.body
