@@ -52,7 +52,8 @@ def test_each_paragraph_list_item_and_extract_has_an_id_and_a_permalink(tmp_path
     html = compiled(tmp_path)
     assert ids(html) == ["findings--home-p1", "findings--findings-p1", "findings--findings-p2", "findings--findings-p3",
                          "findings--findings-p4", "quote-a04", "findings--findings-p6", "findings--other-p1"]
-    assert ('<p id="findings--findings-p1">First finding.<a class="headerlink passage-link" data-search-exclude="" '
+    assert ('<p id="findings--findings-p1">First finding.<a aria-label="Link to this paragraph" '
+            'class="headerlink passage-link" data-search-exclude="" '
             'href="#findings--findings-p1" title="Link to this paragraph">¶</a></p>') in html
     # A list item's link follows its own words, before the list nested in it.
     assert re.search(r'<li id="findings--findings-p3">\s*<p>two<a [^>]*href="#findings--findings-p3" '

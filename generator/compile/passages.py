@@ -93,6 +93,7 @@ def _permalink(el: etree.Element, name: str) -> None:
         elif blocks:
             index = blocks[0]
     link = etree.Element("a", {"class": "headerlink passage-link", "href": f"#{el.get('id')}",
-                               "title": f"Link to this {name}", "data-search-exclude": ""})
+                               "aria-label": f"Link to this {name}", "title": f"Link to this {name}",
+                               "data-search-exclude": ""})
     link.text = "¶"
     where.insert(index, link)
