@@ -91,3 +91,34 @@ def test_the_scripts_still_work_under_the_content_security_policy(browser, base_
     finally:
         context.close()
     assert (broken, errors) == ([], [])
+
+
+@pytest.mark.parametrize("path, link_selector", [
+    ("/partnership-working-and-innovation/", "#cite-1 .citation__link"),
+    ("/introduction/", "a.term[href$='#term-sfrs']"),
+])
+def test_a_preview_stays_open_under_the_pointer_and_escape_closes_it_where_the_focus_is(page, path, link_selector):
+    """WCAG 1.4.13: hoverable, persistent, dismissible; and shown on keyboard focus."""
+    page.goto(path)
+    page.wait_for_function("() => !!document.querySelector('[data-report-tip]')")
+    link = page.locator(link_selector).first
+    tip = link.locator("xpath=following-sibling::*[1]")
+    link.scroll_into_view_if_needed()
+    link.hover()
+    assert tip.is_visible()
+    # The pointer moves from the link down onto the preview, and rests on the words at its far end.
+    to = tip.bounding_box()
+    page.mouse.move(to["x"] + to["width"] - 4, to["y"] + to["height"] - 4, steps=12)
+    assert tip.is_visible()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    page.mouse.move(0, 0)
+    link.hover()  # back on its link: shown again
+    assert tip.is_visible()
+    page.mouse.move(0, 0)
+    assert not tip.is_visible()
+    link.focus()
+    assert tip.is_visible()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    assert link.evaluate("e => e === document.activeElement")  # Escape did not move the focus

@@ -66,11 +66,55 @@
     });
   }
 
+  /* The previews of citations and terms, shown by CSS on hover and focus. Opened by the pointer, one stays
+     open while the pointer is anywhere in the box around its link and itself (any straight way from
+     the link onto it), so that its words can be read and selected; Escape hides the one shown, leaving
+     the focus where it is, until the pointer or the focus comes back to its link (WCAG 1.4.13). */
+  var TIPS = ".citation__tip, .term__tip";
+  var hovered = null;
+
+  function close() {
+    if (hovered) hovered.classList.remove("report-tip--open");
+    hovered = null;
+  }
+
+  function tips(root) {
+    root.querySelectorAll(TIPS).forEach(function (tip) {
+      var link = tip.previousElementSibling;
+      if (!link || link.hasAttribute("data-report-tip")) return;
+      link.setAttribute("data-report-tip", "");
+      link.addEventListener("mouseenter", function () {
+        if (hovered !== tip) close();
+        hovered = tip;
+        tip.classList.add("report-tip--open");
+        tip.classList.remove("report-tip--dismissed");
+      });
+      link.addEventListener("focus", function () { tip.classList.remove("report-tip--dismissed"); });
+    });
+  }
+
+  document.addEventListener("mousemove", function (event) {
+    if (!hovered) return;
+    var rects = [hovered.getBoundingClientRect(), hovered.previousElementSibling.getBoundingClientRect()];
+    var x = event.clientX, y = event.clientY;
+    if (x < Math.min(rects[0].left, rects[1].left) || x > Math.max(rects[0].right, rects[1].right) ||
+        y < Math.min(rects[0].top, rects[1].top) || y > Math.max(rects[0].bottom, rects[1].bottom)) close();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll(TIPS).forEach(function (tip) {
+      if (getComputedStyle(tip).display !== "none") tip.classList.add("report-tip--dismissed");
+    });
+    close();
+  });
+
   function enhance() {
     codeNavs(document);
     tableRegions(document);
     headerLinks(document);
     headerButtons();
+    tips(document);
   }
 
   if (typeof document$ !== "undefined") {
