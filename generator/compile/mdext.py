@@ -13,6 +13,7 @@ from markdown import Markdown
 from markdown.extensions import Extension
 
 from .authorhtml import HtmlCheckProcessor
+from .captions import TableCaptionProcessor
 from .inline import BlockAnchorProcessor, ReportInlineProcessor
 from .islands import IslandPreprocessor
 from .pagerefs import PageReferencesProcessor
@@ -45,6 +46,7 @@ class ReportExtension(Extension):
         md.treeprocessors.register(TermProcessor(self.state, md), "report-terms", 14)
         md.treeprocessors.register(PageReferencesProcessor(self.state, md), "report-page-references", 12)
         # After toc (5), which gives the headings the ids that passages' ids start from.
+        md.treeprocessors.register(TableCaptionProcessor(md), "report-table-captions", 4.5)
         md.treeprocessors.register(PassageProcessor(self.state, md), "report-passages", 4)
         md.treeprocessors.register(HtmlCheckProcessor(self.state, md), "report-html-check", 3)
 

@@ -177,7 +177,9 @@ def render_glossary_table(kb: KnowledgeBase) -> str:
         if doc.page != GLOSSARY_PAGE:
             for abbr in terms_used(kb, doc.body):
                 used[by_abbr[abbr]].append(doc)
-    return render_template("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used)
+    doc = kb.documents[GLOSSARY_PAGE]
+    return render_template("glossary_table.md.j2", kb, GLOSSARY_PAGE, terms=list(kb.terms.values()), used=used,
+                           heading=doc.headings[-1].text if doc.headings else doc.title)
 
 
 def render_vignettes_table(kb: KnowledgeBase, before: str = "") -> str:

@@ -20,6 +20,7 @@ from .glossary import terms_used
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from ..common.project import Layout
 from ..common.vocabulary import AREAS, SERVICES, SLUG_RE, is_numeral, numerals, roman
+from ..sources.dialect import stray_table_captions
 from ..sources.scan import Scan, explicit_id, scan
 from ..sources.outside import report_links_outside, stays_inside  # noqa: F401 (stays_inside: the plugin's)
 from .sitemap import generated_page_paths, vignette_page
@@ -158,6 +159,9 @@ def _load_document(root: Path, path: Path, page: str, kind: str, kb: KnowledgeBa
         diags.error(rel, at, f"'<!--report:{marker['kind']}-->' is the generator's own marker for HTML it renders "
                     "itself (nothing inside it would be checked) — remove it, and write any HTML as ordinary raw "
                     "HTML.", "markdown.island-marker")
+    for line in stray_table_captions(s.text_lines):
+        diags.error(rel, line, "'Table: …' is a table's caption, but no table is right before or after it — put it "
+                    "on a line of its own, one blank line after (or before) its table.", "markdown.table-caption")
     h1s = [h for h in s.headings if h.level == 1]
     meta: dict[str, Any] = {}
 

@@ -75,3 +75,26 @@ def strip_declarations(markdown: str) -> str:
     if "{#" not in markdown:  # nothing to strip; the pattern, which starts with \s*, would try every position
         return markdown.strip()
     return BLOCK_DECLARATION_RE.sub("", markdown).strip()
+
+
+# "Table: words", a paragraph of its own right before or after a table (Pandoc's form): the table's caption.
+TABLE_CAPTION_RE = re.compile(r"Table: +(?P<words>\S.*)")
+_TABLE_RULE_RE = re.compile(r"\s*(?=.*\|)\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+
+
+def stray_table_captions(lines: tuple[tuple[int, str], ...]) -> list[int]:
+    """The line of every ``Table: words`` paragraph (``lines``: a page's prose, numbered) with no table in the
+    block right before or right after it."""
+    text = dict(lines)
+
+    def block(start: int, step: int) -> list[str]:
+        out, n = [], start
+        while text.get(n, "").strip():
+            out.append(text[n])
+            n += step
+        return out
+
+    return [n for n, line in lines
+            if TABLE_CAPTION_RE.fullmatch(line.rstrip()) and not text.get(n - 1, "").strip()
+            and not text.get(n + 1, "").strip()
+            and not any(_TABLE_RULE_RE.fullmatch(row) for row in block(n - 2, -1) + block(n + 2, 1))]
