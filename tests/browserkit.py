@@ -8,8 +8,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import io
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from conftest import REPO
 
@@ -87,10 +89,40 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _UnderPrefix(_QuietHandler):
+    """The site under ``prefix`` (a GitHub Pages project site's ``/<repository>/``), its 404.html (status 404) for
+    any missing address under it, as GitHub Pages serves it."""
+
+    prefix = "/"
+
+    def send_head(self):
+        path = urlsplit(self.path).path
+        if not path.startswith(self.prefix):
+            self.send_error(404)
+            return None
+        local = Path(self.directory) / unquote(path[len(self.prefix):])
+        if local.is_dir() and (local / "index.html").is_file() and not path.endswith("/"):
+            self.send_response(301)
+            self.send_header("Location", path + "/")
+            self.end_headers()
+            return None
+        if local.is_dir() and (local / "index.html").is_file() or local.is_file():
+            self.path = "/" + self.path[len(self.prefix):]
+            return super().send_head()
+        page = (Path(self.directory) / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        return io.BytesIO(page)
+
+
 @contextlib.contextmanager
-def serve(directory: Path):
-    """A built site served on 127.0.0.1 while the block runs; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve(directory: Path, prefix: str = ""):
+    """A built site served on 127.0.0.1 while the block runs, under ``prefix`` ("/some/prefix/") if given;
+    yields its base URL."""
+    handler = functools.partial(type("Handler", (_UnderPrefix,), {"prefix": prefix}) if prefix else _QuietHandler,
+                                directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

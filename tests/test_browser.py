@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browserkit import DESKTOP, MODES, RECORD_VIOLATIONS, new_page, refuse_other_hosts
+from browserkit import DESKTOP, MODES, RECORD_VIOLATIONS, new_page, refuse_other_hosts, serve
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = pytest.mark.browser
@@ -122,3 +122,26 @@ def test_a_preview_stays_open_under_the_pointer_and_escape_closes_it_where_the_f
     page.keyboard.press("Escape")
     assert not tip.is_visible()
     assert link.evaluate("e => e === document.activeElement")  # Escape did not move the focus
+
+
+@pytest.mark.parametrize("missing", ["vignettes/gone/deeper/", "no-such-page", "old-chapter/"])
+def test_the_404_page_works_under_a_prefix_as_on_a_github_pages_project_site(browser, mini_site, missing):
+    """Its styles and scripts load and its links lead into the site, wherever the missing address is."""
+    prefix = "/some/prefix/"
+    with serve(mini_site / "site", prefix) as base_url:
+        pg = new_page(browser, base_url)
+        failed = []
+        pg.on("response", lambda r: failed.append(r.url) if r.status >= 400 and not r.url.endswith(missing) else None)
+        response = pg.goto(prefix + missing)
+        assert response.status == 404
+        pg.wait_for_function("() => typeof document$ !== 'undefined'")  # Material's bundle ran
+        assert pg.locator("h1").inner_text() == "Page not found"
+        assert pg.evaluate("getComputedStyle(document.querySelector('.md-header')).position") == "sticky"
+        hrefs = pg.eval_on_selector_all("a[href]:not([href^='#']):not([href^='http'])", "as => as.map(a => a.href)")
+        assert hrefs and all(h.startswith(base_url + prefix) for h in hrefs), hrefs
+        pg.wait_for_load_state("networkidle")  # the search index too
+        pg.get_by_role("link", name="home page").click()
+        pg.wait_for_url(base_url + prefix)
+        assert pg.locator("h1").first.inner_text() == "Home"
+        assert failed == []
+        pg.context.close()
