@@ -145,3 +145,21 @@ def test_the_404_page_works_under_a_prefix_as_on_a_github_pages_project_site(bro
         assert pg.locator("h1").first.inner_text() == "Home"
         assert failed == []
         pg.context.close()
+
+
+def test_without_javascript_the_header_search_leads_to_every_page_and_section(browser, base_url, built_site):
+    pg = new_page(browser, base_url, java_script_enabled=False)
+    pg.goto("/vignettes/road-safety/")
+    assert not pg.locator(".md-search").is_visible()  # Material's search needs JavaScript
+    fallback = pg.locator(".md-header").get_by_role("link", name="Every page and section")
+    assert fallback.is_visible()
+    fallback.click()
+    pg.wait_for_url("**/site-index/")
+    listed = pg.locator("nav.site-index")
+    # Every page of the site is listed, and each chapter's sections.
+    pages = {"/" + p.relative_to(built_site).parent.as_posix() + "/" for p in built_site.rglob("index.html")}
+    linked = set(listed.locator("a").evaluate_all("as => as.map(a => new URL(a.href).pathname)"))
+    assert {p.replace("/./", "/") for p in pages} - {"/site-index/"} <= linked
+    listed.get_by_role("link", name="What we know about prevention in practice", exact=False).first.click()
+    pg.wait_for_url("**/practices-of-prevention/#*")
+    pg.context.close()

@@ -13,7 +13,7 @@ from ..knowledge.glossary import terms_used
 from ..knowledge.lessonlinks import _plain, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
-                                 VIGNETTES_INDEX, VOICES_PAGE)
+                                 SITE_INDEX, VIGNETTES_INDEX, VOICES_PAGE)
 from .state import RenderState
 from .templating import LEVEL_OPTIONS, NOT_CLASSIFIED, place_label, render_template
 
@@ -31,6 +31,7 @@ def generated_pages(kb: KnowledgeBase) -> dict[str, str]:
             pages[area.page] = render_area(kb, area.id)
     pages[EXAMPLES_PAGE] = render_prevention_examples(kb)
     pages[VOICES_PAGE] = render_voices(kb)
+    pages[SITE_INDEX] = render_site_index(kb, pages)
     return pages
 
 
@@ -48,6 +49,8 @@ def _generated_page(kb: KnowledgeBase, page: str, links: RenderState | None = No
         return render_prevention_examples(kb)
     if page == VOICES_PAGE:
         return render_voices(kb)
+    if page == SITE_INDEX:
+        return render_site_index(kb)
     lesson = kb.lessons.get("lesson:" + page.removeprefix("lessons/").removesuffix(".md"))
     if page.startswith("lessons/") and lesson is not None:
         return render_lesson(kb, lesson.id)
@@ -168,6 +171,16 @@ def render_voices(kb: KnowledgeBase) -> str:
             sections.append((q.place.section if q.place.section != doc.title else None, []))
         sections[-1][1].append(q)
     return render_template("voices.md.j2", kb, VOICES_PAGE, quotes=list(kb.quotes.values()), groups=groups)
+
+
+def render_site_index(kb: KnowledgeBase, generated: dict[str, str] | None = None) -> str:
+    """Every page with its sections (``generated``: the generated pages' Markdown, when already made)."""
+    generated = {p: md for p, md in (generated or generated_pages(kb)).items() if p != SITE_INDEX}
+    pages = [(doc.page, doc.title, [h for h in doc.headings if h.level in (2, 3)]) for doc in kb.documents.values()]
+    for page, markdown in generated.items():
+        title = re.search(r"^# (.+)$", markdown, re.M)
+        pages.append((page, title[1] if title else page, []))
+    return render_template("site_index.md.j2", kb, SITE_INDEX, pages=pages)
 
 
 def render_glossary_table(kb: KnowledgeBase) -> str:

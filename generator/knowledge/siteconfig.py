@@ -22,7 +22,7 @@ from ..sources.frontmatter import read_source, read_yaml
 from .loader import UNREAD_CODES
 from .model import KnowledgeBase
 from ..common.project import Layout
-from .sitemap import entity_pages, generated_page_paths
+from .sitemap import generated_page_paths, out_of_nav
 
 CONFIG = "mkdocs.yml"
 LEVELS = ("warn", "info", "ignore")  # MkDocs' validation levels; "warn" fails a strict build
@@ -147,7 +147,7 @@ def check_site(root: Path, kb: KnowledgeBase, diags: Diagnostics, layout: Layout
     unread = {d.path for d in diags.items if d.code.startswith(UNREAD_CODES)}  # their problem is said already
     generated = generated_page_paths(kb)
     in_nav_only = ({page for page, doc in kb.documents.items() if doc.file not in unread}
-                   | (generated - entity_pages(kb)))  # lessons' and areas' own pages are not
+                   | (generated - out_of_nav(kb)))  # lessons' and areas' own pages are not
     check_nav(config, set(kb.documents) | generated, in_nav_only, root / layout.content, diags,
               complete=not any(path.endswith(".md") for path in unread))
 

@@ -22,6 +22,7 @@ EXAMPLES_PAGE = "prevention-examples.md"
 LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
 VIGNETTES_INDEX = "vignettes/index.md"
+SITE_INDEX = "site-index.md"  # every page and its sections: what the header's search leads to without JavaScript
 DOWNLOADS = "downloads"  # the folder the PDF is published in
 PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
 
@@ -45,12 +46,18 @@ def reference_anchor(key: str) -> str:
 
 def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
     """Site paths of every page the compile stage generates from the knowledge base."""
-    pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE}
+    pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, SITE_INDEX}
     if kb.lessons:
         pages |= {LESSONS_INDEX} | {lesson.page for lesson in kb.lessons.values()}
     if kb.areas:
         pages |= {AREAS_INDEX} | {a.page for a in kb.areas.values()}
     return frozenset(pages)
+
+
+def out_of_nav(kb: KnowledgeBase) -> frozenset[str]:
+    """The generated pages the navigation leaves out: those about one entity (reached from their index pages,
+    the nav stays the same size however many there are) and the index of every page."""
+    return entity_pages(kb) | {SITE_INDEX}
 
 
 def entity_pages(kb: KnowledgeBase) -> frozenset[str]:

@@ -37,7 +37,7 @@ from ..compile.sitelinks import FAILING_BY_DEFAULT, LINK_CHECKS, SiteLinks
 from ..knowledge.loader import stays_inside
 from ..knowledge.model import KnowledgeBase
 from ..knowledge.siteconfig import CONFIG
-from ..knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
+from ..knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths, out_of_nav
 from .data import data_files
 from ..sources.frontmatter import read_yaml, split
 
@@ -90,7 +90,7 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
             (out / OVERRIDES / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / OVERRIDES / name)
         theme = {**theme, "custom_dir": OVERRIDES}
-    staged = _staged_config(config, theme, pdf, sorted(own & generated_page_paths(kb)))
+    staged = _staged_config(config, theme, pdf, sorted(out_of_nav(kb) & generated_page_paths(kb)))
     if "nav" in config:
         staged["nav"] = _staged_nav(config["nav"], set(pages))
     _write(out / CONFIG, yaml.safe_dump(staged, sort_keys=False, allow_unicode=True, width=120))

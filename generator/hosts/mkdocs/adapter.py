@@ -23,7 +23,7 @@ from ...compile.sanitize import clean, with_content_security_policy
 from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.loader import stays_inside
 from ...knowledge.model import KnowledgeBase
-from ...knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
+from ...knowledge.sitemap import DOWNLOADS, generated_page_paths, out_of_nav
 from ...outputs.data import data_files
 
 log = logging.getLogger("mkdocs.plugins.report")
@@ -133,9 +133,9 @@ def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout
         files.append(File.generated(config, f"{DOWNLOADS}/{pdf.name}", abs_src_path=str(pdf)))
     for path, content in data_files(kb, config.site_url).items():
         files.append(File.generated(config, path, content=content))
-    own_pages = entity_pages(kb)
+    left_out = out_of_nav(kb)
     for page in sorted(generated_page_paths(kb)):
-        inclusion = InclusionLevel.NOT_IN_NAV if page in own_pages else InclusionLevel.UNDEFINED
+        inclusion = InclusionLevel.NOT_IN_NAV if page in left_out else InclusionLevel.UNDEFINED
         files.append(File.generated(config, page, content="", inclusion=inclusion))
 
 
