@@ -43,7 +43,7 @@ def search(browser, base_url):
     assert pg.evaluate("document.activeElement.classList.contains('md-search__input')")
     box = pg.locator(".md-search__input")
 
-    def run(query: str) -> list[str]:
+    def run(query: str, first: int = 3) -> list[str]:
         # Material searches when a key goes up. Emptied first, then given the whole query at once, the box
         # asks for one search only: the first results listed after it was emptied are this query's, however
         # long the search takes.
@@ -53,8 +53,8 @@ def search(browser, base_url):
         box.fill(query)
         pg.keyboard.press("End")
         pg.locator(".md-search-result__list > li").first.wait_for()
-        return pg.evaluate("""[...document.querySelectorAll('.md-search-result__list > li')].slice(0, 3)
-            .map(li => new URL(li.querySelector('a').href).pathname)""")
+        return pg.evaluate("""first => [...document.querySelectorAll('.md-search-result__list > li')].slice(0, first)
+            .map(li => new URL(li.querySelector('a').href).pathname)""", first)
 
     yield run
     pg.context.close()
@@ -79,3 +79,22 @@ def test_lesson_words_find_the_lesson_page(search, built_site):
         if f"/lessons/{slug}/" not in top:
             misses.append(f"{title!r}: {top}")
     assert not misses, "lessons not among the first three results:\n" + "\n".join(misses)
+
+
+# Phrases of the report's chapters -> the chapter that has them.
+PHRASES = {
+    "dip in prevention work": "/practices-of-prevention/",
+    "disentangle different preventative activity": "/practices-of-prevention/",
+    "collaborative ethos": "/partnership-working-and-innovation/",
+    "the normal now": "/practices-of-prevention/",
+}
+# Pages that gather or list the report's words by entity, and so mention the words of many passages.
+ENTITY_PAGES = re.compile(r"^/(lessons|areas)/|^/(voices|glossary|prevention-examples|site-index)/$")
+
+
+@pytest.mark.parametrize("phrase, chapter", PHRASES.items(), ids=list(PHRASES))
+def test_a_phrase_of_a_chapter_finds_the_chapter_before_the_pages_that_mention_its_words(search, phrase, chapter):
+    results = search(phrase, first=20)
+    assert chapter in results, f"searching {phrase!r}: {results}"
+    before = results[:results.index(chapter)]
+    assert not [r for r in before if ENTITY_PAGES.search(r)], f"searching {phrase!r}: {results}"

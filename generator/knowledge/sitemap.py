@@ -23,6 +23,12 @@ LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
 VIGNETTES_INDEX = "vignettes/index.md"
 SITE_INDEX = "site-index.md"  # every page and its sections: what the header's search leads to without JavaScript
+# The report's chapters, which the PDF prints (with everything under vignettes/) in the order of mkdocs.yml's nav.
+# The home page, About and the site's own pages (lessons, areas, voices, glossary, …) are not the printed report.
+REPORT_CHAPTERS = frozenset({
+    "executive-summary.md", "introduction.md", "partnership-working-and-innovation.md",
+    "practices-of-prevention.md", "conclusions.md", "references.md",
+})
 DOWNLOADS = "downloads"  # the folder the PDF is published in
 PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
 
@@ -52,6 +58,20 @@ def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
     if kb.areas:
         pages |= {AREAS_INDEX} | {a.page for a in kb.areas.values()}
     return frozenset(pages)
+
+
+# The site's search (Material's ``search: boost``): a phrase of the report's text finds its passage in a chapter
+# or vignette before the pages that gather the report's words by entity (lessons, areas: each repeats the
+# passages it is made of, voices the extracts); those come before the other pages that only mention them.
+REPORT_TEXT_BOOST, ENTITY_PAGE_BOOST = 4, 2
+
+
+def search_boosts(kb: KnowledgeBase) -> dict[str, int]:
+    """Site path -> the boost of its page in the site's search; pages not in it are not boosted."""
+    boosts = {page: ENTITY_PAGE_BOOST for page in entity_pages(kb)}
+    boosts.update({page: REPORT_TEXT_BOOST for page in kb.documents
+                   if page in REPORT_CHAPTERS or page.startswith("vignettes/")})
+    return boosts
 
 
 def out_of_nav(kb: KnowledgeBase) -> frozenset[str]:

@@ -37,7 +37,7 @@ from ..compile.sitelinks import FAILING_BY_DEFAULT, LINK_CHECKS, SiteLinks
 from ..knowledge.loader import stays_inside
 from ..knowledge.model import KnowledgeBase
 from ..knowledge.siteconfig import CONFIG
-from ..knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths, out_of_nav
+from ..knowledge.sitemap import DOWNLOADS, generated_page_paths, out_of_nav, search_boosts
 from .data import data_files
 from ..sources.frontmatter import read_yaml, split
 
@@ -46,7 +46,6 @@ OVERRIDES = "overrides"
 PLUGIN = "report"
 # What MkDocs adds to every site's markdown_extensions: the compile step renders with them too.
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
-SEARCH_BOOST = {"boost": 4}  # a lesson's or an area's words find its own page first (as the plugin does)
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,9 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
     problems = [d for c in compiled.values() for d in _problems(kb, c)] + compiler.anchor_problems(compiled)
     if problems:
         return problems
-    own = entity_pages(kb)
+    boosts = search_boosts(kb)
     for page, result in compiled.items():
-        _write(docs / staged_path(page), _front_matter(kb, page, page in own) + result.markdown)
+        _write(docs / staged_path(page), _front_matter(kb, page, boosts.get(page)) + result.markdown)
     for name, source in static.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, docs / name)
@@ -167,9 +166,9 @@ def _static_files(root: Path, folder: Path) -> dict[str, Path]:
     return found
 
 
-def _front_matter(kb: KnowledgeBase, page: str, own_page: bool) -> str:
+def _front_matter(kb: KnowledgeBase, page: str, boost: int | None) -> str:
     """The page's front matter for the host: the author's, its title and description as HTML text (themes
-    print them as they are), and a higher search rank for a page of its own about one entity."""
+    print them as they are), and its rank in search as the plugin gives it (``boost``)."""
     meta: dict = {}
     if page in kb.texts:
         front = split(kb.texts[page], page, Diagnostics()).front_matter
@@ -177,8 +176,8 @@ def _front_matter(kb: KnowledgeBase, page: str, own_page: bool) -> str:
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
             meta[key] = str(escape(meta[key]))
-    if own_page:
-        meta.setdefault("search", SEARCH_BOOST)
+    if boost is not None:
+        meta.setdefault("search", {"boost": boost})
     if not meta:
         return ""
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=120) + "---\n\n"

@@ -77,13 +77,13 @@ def escape_titles(nav):
     return nav
 
 
-def page_meta(meta: dict, *, refused: bool, own_page: bool) -> dict:
+def page_meta(meta: dict, *, refused: bool, boost: int | None) -> dict:
     """A page's front matter for the theme: none from a file the loader refused (only while serving: a build
-    stops at the problem), a page about one entity first in search, and title and description escaped (MkDocs
-    keeps front matter as given, and the theme prints them as they are)."""
+    stops at the problem), its rank in search (``boost``: :func:`...knowledge.sitemap.search_boosts`), and
+    title and description escaped (MkDocs keeps front matter as given, and the theme prints them as they are)."""
     meta = {} if refused else meta
-    if own_page:
-        meta.setdefault("search", {"boost": 4})
+    if boost is not None:
+        meta.setdefault("search", {"boost": boost})
     for key in ("title", "description"):
         if isinstance(meta.get(key), str) and not isinstance(meta[key], Markup):
             meta[key] = escape(meta[key])

@@ -18,7 +18,7 @@ from ...compile.islands import restore_deferred
 from ...compile.project import load_project
 from ...compile.templating import REQUIRED_EXTENSIONS, environment
 from ...compile.sanitize import clean
-from ...knowledge.sitemap import entity_pages
+from ...knowledge.sitemap import search_boosts
 from . import adapter
 
 
@@ -55,7 +55,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     def on_files(self, files, config):
         adapter.add_report_files(files, config, self.kb, self.root, self.layout, self.pdf)
-        self.entity_pages = entity_pages(self.kb)
+        self.search_boosts = search_boosts(self.kb)
         # Every page compiled in one pass, handed to MkDocs as it reaches it (on_page_markdown). While
         # `mkdocs serve` shows problems in the sources, a page may not compile at all: each is then compiled
         # as MkDocs reaches it, where its failure is reported.
@@ -77,7 +77,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
     def on_page_markdown(self, markdown, page, config, files):
         doc = self.kb.documents.get(page.file.src_uri)
         page.meta = adapter.page_meta(page.meta, refused=doc is not None and doc.file in self.refused,
-                                      own_page=page.file.src_uri in self.entity_pages)
+                                      boost=self.search_boosts.get(page.file.src_uri))
         compiled = self.compiled.pop(page.file.src_uri, None)
         if compiled is None:  # only while serving with problems in the sources
             try:
