@@ -21,6 +21,7 @@ from ..common import collector
 from ..common.diagnostics import BuildError, Diagnostic
 from ..common.files import atomic_write
 from ..common.limits import exhausted
+from . import pdftags
 from .refusals import Refusal, Refused
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -80,7 +81,7 @@ def lay_out(html: str) -> LaidOut:
             source = weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher)
             document = source.render(pdf_variant=WRITE_OPTIONS["pdf_variant"])
             refused = pdfpolicy.enforce(source, document)
-            data = document.write_pdf(**WRITE_OPTIONS)
+            data = document.write_pdf(finisher=pdftags.mend, **WRITE_OPTIONS)
     finally:
         logger.removeHandler(collect)
     for note in collect.notes:
