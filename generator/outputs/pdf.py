@@ -111,7 +111,9 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
                                          "pdf.unknown-page")])
         markdown = doc.body
     headings: list[Heading] = []
-    compiler = Compiler(kb, BASE_EXTENSIONS, links=None, state=state, extra=[PdfExtension(state, headings)])
+    kind = doc.kind if doc is not None else "generated"
+    compiler = Compiler(kb, BASE_EXTENSIONS, links=None, state=state,
+                        extra=[PdfExtension(state, headings, demote=int(kind == "vignette"))])
     try:
         compiled = compiler.compile(page, markdown)
         # WeasyPrint sees only what a page may hold.
@@ -122,9 +124,19 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
     if compiled.problems or compiled.unsafe:
         raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in compiled.problems]
                          + html_problems(kb, page, compiled.unsafe))
-    kind = doc.kind if doc is not None else "generated"
     title = next((h.text for h in headings if h.level == 1), doc.title if doc else page)
     return RenderedPage(page, page_id(page), kind, title, html, headings)
+
+
+def nested(pages: list[RenderedPage]) -> list[tuple[RenderedPage, list[RenderedPage]]]:
+    """The pages, each with the vignettes that follow it (the annex, which introduces them, holds them)."""
+    sections: list[tuple[RenderedPage, list[RenderedPage]]] = []
+    for p in pages:
+        if p.kind == "vignette" and sections:
+            sections[-1][1].append(p)
+        else:
+            sections.append((p, []))
+    return sections
 
 
 def contents(pages: list[RenderedPage]) -> list[ContentsEntry]:
@@ -215,6 +227,7 @@ def render_document(kb: KnowledgeBase, pages: list[str], *, details_page: str = 
         ogl_url=OGL_URL,
         version=release.version(),
         pages=rendered,
+        sections=nested(rendered),
         contents=contents(rendered),
         fonts=FONTS_DIR.as_uri() + "/",
     ))
