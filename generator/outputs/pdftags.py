@@ -8,6 +8,8 @@ after the layout and before they are written, so it costs no second pass over th
   WeasyPrint puts beside its item, goes into the item's body; a description list's group
   (``<div><dt>…</dt><dd>…</dd></div>``, tagged as a Div of two items) becomes one item, the term its label
   and the description its body.
+- A link annotation is held by its Link element (WeasyPrint gives a link's inner boxes, such as a
+  ``<span>`` in an ``<a>``, annotations of their own, held by the span's element).
 - A link annotation's /Contents, its description for assistive technology, is the link's words (its
   ``aria-label``, else its text), not its target.
 """
@@ -29,6 +31,7 @@ def mend(document, pdf: pydyf.PDF) -> None:
         return
     tree = _Tree(pdf)
     tree.pagination_as_artifacts()
+    tree.annotations_in_links()
     for element in list(tree.elements()):
         if element["S"] == "/L":
             tree.mend_list(element)
@@ -90,6 +93,23 @@ class _Tree:
                 if isinstance(item, pydyf.Dictionary) and item.get("MCID") in outside:
                     stream[i - 1] = ARTIFACT
                     stream[i] = pydyf.Dictionary({"Type": "/Pagination"})
+
+    def annotations_in_links(self) -> None:
+        nums = self.get(self.root["ParentTree"])["Nums"]
+        keys = nums[::2]
+        for element in list(self.elements()):
+            held = [k for k in element["K"] if isinstance(k, bytes) and self.get(k).get("Type") == "/OBJR"]
+            link = self.ancestor(element, "/Link") if held and element["S"] != "/Link" else None
+            for reference in held if link is not None else ():
+                element["K"].remove(reference)
+                link["K"].append(reference)
+                annotation = self.get(self.get(reference)["Obj"])
+                nums[2 * keys.index(annotation["StructParent"]) + 1] = link.reference
+
+    def ancestor(self, element, tag: str):
+        while "S" in element and element["S"] != tag:
+            element = self.get(element["P"])
+        return element if "S" in element else None
 
     def mend_list(self, lst) -> None:
         if not self.only_elements(lst):
