@@ -132,11 +132,10 @@ class _Tree:
         """A ``<div>`` of a ``<dl>``: its term and description, each tagged LI > LBody, as one item of a
         label and a body; any other group's items as they are."""
         items = self.kids(div)
-        bodies = [self.kids(i) for i in items]
-        if not self.only_elements(div) or len(items) != 2 or any(i["S"] != "/LI" or [b["S"] for b in k] != ["/LBody"]
-                                  for i, k in zip(items, bodies)):
+        shapes = [(i["S"], [k["S"] for k in self.kids(i)]) for i in items]
+        if not self.only_elements(div) or shapes != [("/LI", ["/LBody"])] * 2:
             return items
-        (term,), (description,) = bodies
+        (term,), (description,) = (self.kids(i) for i in items)
         term["S"] = "/Lbl"
         div["S"] = "/LI"
         div["K"] = pydyf.Array()
