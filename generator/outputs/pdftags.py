@@ -50,7 +50,7 @@ class _Tree:
         return self.pdf.objects[int(reference.split()[0])]
 
     def kids(self, element) -> list:
-        return [self.get(k) for k in element["K"] if isinstance(k, bytes) and "S" in self.get(k)]
+        return [o for o in (self.get(k) for k in element["K"] if isinstance(k, bytes)) if "S" in o]
 
     def only_elements(self, element) -> bool:
         """Whether the element holds elements only (no marked content, no annotation): those that do are
