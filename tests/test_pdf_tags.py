@@ -114,6 +114,10 @@ def test_running_heads_and_page_numbers_are_artifacts_and_every_marked_content_i
             elif str(op) == "BDC" and operands[0] == "/Artifact":
                 pagination += operands[1].get("/Type") == "/Pagination"
     assert shown == tagged.marks
+    # ... and the parent tree maps each of them to its element, with no gap for the running heads.
+    nums = tagged.pdf.Root.StructTreeRoot.ParentTree.Nums
+    assert all(isinstance(e, pikepdf.Dictionary) for marks in nums[1::2] if isinstance(marks, pikepdf.Array)
+               for e in marks)
     pages = len(tagged.pdf.pages)
     assert pagination == 2 * (pages - 1)  # a running head and a page number on every page but the cover
     # A screen reader reading the tree meets no page number in the middle of a sentence.

@@ -88,6 +88,8 @@ class _Tree:
             outside = {mcid for mcid, ref in enumerate(marks) if self.get(ref).number not in reached}
             for mcid in outside:
                 marks[mcid] = "null"
+            while marks and marks[-1] == "null":  # the margin boxes are painted last: no gap is left
+                marks.pop()
             stream = self.get(pages[index]["Contents"]).stream
             for i, item in enumerate(stream):
                 if isinstance(item, pydyf.Dictionary) and item.get("MCID") in outside:
