@@ -16,9 +16,9 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import required
+from conftest import required, write_project
 from sitehtml import norm
-from test_pdf import FOOTER, VIGNETTES, html, kb, outline, pdf_path, reader  # noqa: F401 (fixtures)
+from test_pdf import FOOTER, VIGNETTES, build, html, kb, outline, pdf_path, reader  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.xdist_group("pdf")
 
@@ -81,11 +81,10 @@ def marked_words(path) -> dict[tuple[int, int], str]:
     return words
 
 
-@pytest.fixture(scope="session")
-def tagged(pdf_path) -> Tagged:
-    pdf = pikepdf.open(pdf_path)
+def read_tags(path) -> Tagged:
+    pdf = pikepdf.open(path)
     page_of = {p.objgen: i for i, p in enumerate(pdf.pages)}
-    words = marked_words(pdf_path)
+    words = marked_words(path)
     marks: set[tuple[int, int]] = set()
 
     def build(element, parent: Node | None) -> Node:
@@ -103,6 +102,19 @@ def tagged(pdf_path) -> Tagged:
         return node
 
     return Tagged(build(pdf.Root.StructTreeRoot.K[0], None), marks, pdf)
+
+
+@pytest.fixture(scope="session")
+def tagged(pdf_path) -> Tagged:
+    return read_tags(pdf_path)
+
+
+def assert_lists_hold_items_of_a_label_and_a_body(tagged: Tagged) -> None:
+    for lst in tagged.nodes("L"):
+        assert {k.tag for k in lst.kids} <= {"LI", "Caption"}, [k.tag for k in lst.kids]
+    for item in tagged.nodes("LI"):
+        tags = [k.tag for k in item.kids]
+        assert set(tags) <= {"Lbl", "LBody"} and "LBody" in tags, tags
 
 
 def test_running_heads_and_page_numbers_are_artifacts_and_every_marked_content_is_in_the_tree(tagged):
@@ -127,13 +139,28 @@ def test_running_heads_and_page_numbers_are_artifacts_and_every_marked_content_i
 def test_lists_hold_items_and_items_a_label_and_a_body(tagged):
     lists = tagged.nodes("L")
     assert len(lists) > 20
-    for lst in lists:
-        assert {k.tag for k in lst.kids} <= {"LI", "Caption"}, [k.tag for k in lst.kids]
-    for item in tagged.nodes("LI"):
-        tags = [k.tag for k in item.kids]
-        assert set(tags) <= {"Lbl", "LBody"} and "LBody" in tags, tags
+    assert_lists_hold_items_of_a_label_and_a_body(tagged)
     # A nested list (the contents' sections, "Cited in" under a chapter) is in its item's body.
     assert any(lst.parent.tag == "LBody" for lst in lists)
+
+
+def test_nested_lists_over_several_pages_and_description_groups_of_any_shape(tmp_path):
+    nested = "\n\n".join(f"- item {i}\n\n    - first of {i}\n    - second of {i}" for i in range(80))
+    groups = ("<dl><div><dt>One</dt><dt>Two</dt><dd>both</dd></div>"
+              "<div><dt>Term</dt><dd>described</dd></div><dt>Bare</dt><dd>ungrouped</dd></dl>")
+    root = write_project(tmp_path / "project",
+                         {"content/introduction.md": f"# Introduction\n\n{nested}\n\n{groups}\n"})
+    out = tmp_path / "report.pdf"
+    assert build(out, root).returncode == 0
+    tagged = read_tags(out)
+    assert len(tagged.pdf.pages) > 4
+    assert_lists_hold_items_of_a_label_and_a_body(tagged)
+    inner = [lst for lst in tagged.nodes("L") if "second of" in lst.text and "item" not in lst.text]
+    assert len(inner) >= 80  # one per item, one more for each item a page break divides
+    assert all(lst.parent.tag == "LBody" for lst in inner)
+    terms = {i.kids[0].text: i.kids[1].text for i in tagged.nodes("LI") if [k.tag for k in i.kids] == ["Lbl", "LBody"]}
+    assert terms["Term"] == "described"
+    assert not {"One", "Two", "Bare"} & set(terms)  # not one term for one description: items as they are
 
 
 def test_facts_boxes_and_publication_details_are_lists_of_terms_and_descriptions(tagged):
