@@ -184,7 +184,7 @@ def _describe(box, link) -> None:
     box = getattr(box, "_box", box)  # an absolutely positioned box's placeholder
     if getattr(box, "link", None) and box.element is not None:
         link = box.element
-    if box.link_annotation is not None and link is not None and (words := _words(link)):
+    if getattr(box, "link_annotation", None) is not None and link is not None and (words := _words(link)):
         box.link_annotation["Contents"] = pydyf.String(words)
     for child in getattr(box, "children", ()):
         _describe(child, link)
