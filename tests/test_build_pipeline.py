@@ -324,7 +324,7 @@ def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, layouts, 
     out, err = capfd.readouterr()
     assert len(layouts) == 0  # reused: about.md is not in the PDF, so nothing it is made from changed
     assert "PDF reused" not in out and "PDF written" not in out  # it is not in a site: that failed
-    assert "content/about.md: image 'img/missing.png' — the site has no file 'img/missing.png'" in err
+    assert "content/about.md:3: image 'img/missing.png' — the site has no file 'img/missing.png'" in err
     assert "Aborted with 1 warnings in strict mode!" in out + err
     assert err.rstrip().endswith(f"build failed; {site} was left as it was.")
     assert tree(site) == before
