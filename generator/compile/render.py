@@ -14,6 +14,7 @@ from ..knowledge.lessonlinks import _plain, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
                                  VIGNETTES_INDEX, VOICES_PAGE)
+from .includes import body_with_includes
 from .state import RenderState
 from .templating import LEVEL_OPTIONS, NOT_CLASSIFIED, place_label, render_template
 
@@ -215,9 +216,10 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
     doc = kb.documents.get(page)
     if doc is None:
         return _generated_page(kb, page, links)
+    body = body_with_includes(kb, doc, links)
     if doc.kind == "vignette":
         if "vignette" not in doc.meta:
-            return doc.body
+            return body
         vid = doc.meta["vignette"]
         vignette = kb.vignettes[vid]
         header = render_template("vignette_header.md.j2", kb, page, host_links=links, v=vignette, levels=_levels_of(kb, vid),
@@ -225,17 +227,17 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
         lesson_links = [{"lesson_label": kb.lessons[link.lesson].label, "lesson_page": kb.lessons[link.lesson].page,
                          "reason": link.reason} for link in kb.lesson_links_to(vid) if link.target == vid]
         if not site_extras:
-            return header + "\n" + doc.body
-        footer = render_template("vignette_footer.md.j2", kb, page, header + doc.body,
+            return header + "\n" + body
+        footer = render_template("vignette_footer.md.j2", kb, page, header + body,
                          examples=kb.examples_of(vid),
                          lesson_links=lesson_links, backlinks=kb.backlinks.get(vid, []))
-        return header + "\n" + doc.body + "\n" + footer
+        return header + "\n" + body + "\n" + footer
     if not site_extras:
-        return doc.body
+        return body
     if page == VIGNETTES_INDEX and kb.vignettes:
-        return doc.body + "\n" + render_vignettes_table(kb, doc.body)
+        return body + "\n" + render_vignettes_table(kb, body)
     if page == GLOSSARY_PAGE and kb.terms:
-        return doc.body + "\n" + render_glossary_table(kb)
+        return body + "\n" + render_glossary_table(kb)
     if page == HOME and (kb.lessons or kb.vignettes):
-        return doc.body + "\n" + render_home_overview(kb)
-    return doc.body
+        return body + "\n" + render_home_overview(kb)
+    return body

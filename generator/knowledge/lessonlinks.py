@@ -12,6 +12,7 @@ from ..common.diagnostics import Diagnostics, did_you_mean, excerpt
 from ..sources.dialect import CITATION_TEXT_RE, SPAN_ENTITY_RE, XREF_RE, strip_declarations
 from ..sources.frontmatter import nested_lines
 from ..sources.scan import Scan
+from .includes import section_text
 from .model import KnowledgeBase, LessonLink, SourceLocation
 
 # **, __, and a * not inside a word: "\*\*|__|(?<!\w)\*|\*(?!\w)", with the look-behind moved after the "*" it
@@ -40,17 +41,6 @@ def _plain(markdown: str) -> str:
     return plain_text(markdown).replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
 
 
-def _section_text(kb: KnowledgeBase, page: str, anchor: str) -> str | None:
-    doc = kb.documents[page]
-    headings = list(doc.headings)
-    lines = doc.body.split("\n")
-    for i, h in enumerate(headings):
-        if h.anchor == anchor:
-            end = next((x.line for x in headings[i + 1:] if x.level <= h.level), doc.body_line + len(lines))
-            return "\n".join(lines[h.line - doc.body_line: end - doc.body_line])
-    return None
-
-
 def target_text(kb: KnowledgeBase, target: str) -> str | None:
     """The report's text at a link target: a section of a chapter, or an entity's own words."""
     if "#" in target:
@@ -58,7 +48,7 @@ def target_text(kb: KnowledgeBase, target: str) -> str | None:
         entity = kb.entities.get(eid)
         if entity is None or not eid.startswith("chapter:"):
             return None
-        return _section_text(kb, entity.page, anchor)
+        return section_text(kb.documents[entity.page], anchor)
     if target in kb.vignettes:
         return kb.documents[kb.vignettes[target].page].body
     if target in kb.examples:
