@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
 from ..knowledge.glossary import terms_used
-from ..knowledge.lessonlinks import _plain, resolve_target
+from ..knowledge.lessonlinks import _plain, paragraph_text, passage_of, plain_text, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
                                  VIGNETTES_INDEX, VOICES_PAGE)
@@ -101,7 +101,7 @@ def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
     i = lesson.number - 1 if lessons[lesson.number - 1:lesson.number] == [lesson] else lessons.index(lesson)
     links = []
     for link in kb.lesson_links_of(lesson_id):
-        page, anchor, label = resolve_target(kb, link.target)
+        page, anchor, label = passage_of(kb, link)
         whose = Markup("the lesson's words" if _plain(link.reason) in _plain(lesson.markdown) else "the passage's words")
         links.append({"page": page, "anchor": anchor, "label": label, "reason": link.reason, "whose": whose})
     return render_template("lesson.md.j2", kb, lesson.page, lesson=lesson, count=len(lessons), text=Markup(_lesson_text(lesson.markdown)),
@@ -131,17 +131,23 @@ def render_area(kb: KnowledgeBase, area_id: str) -> str:
                    backlinks=kb.backlinks.get(area_id, []) + kb.backlinks.get(f"focus-group:{area.letter.lower()}", []))
 
 
+def _passage(kb: KnowledgeBase, e: PreventionExample) -> tuple[str, str, str]:
+    """The paragraph that names an example, in plain words, around the example's own: (before, words, after)."""
+    text = plain_text(paragraph_text(kb.documents[e.place.page], e.place.location.line))
+    before, words, after = text.partition(" ".join(e.label.split()))
+    return (before, words, after) if words else (text, "", "")
+
+
 def render_prevention_examples(kb: KnowledgeBase) -> str:
     by_level = {value: [e for e in kb.examples.values() if (e.level or NOT_CLASSIFIED) == value]
                 for value, _ in LEVEL_OPTIONS}
-    matrix = {value: {s: [e for e in by_level[value] if s in e.services] for s in SERVICE_COLUMNS}
-              for value, _ in LEVEL_OPTIONS}
     framework = next((h for d in kb.documents.values() for h in d.headings if "prevention" in d.page
                       and h.level == 2), None)
     framework_page = next((d.page for d in kb.documents.values() if framework in d.headings), HOME)
     empty = {value: f"The report names no example of {label.lower()}." for value, label in LEVEL_OPTIONS}
     return render_template("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
-                   services=SERVICE_COLUMNS, areas=list(kb.areas.values()), matrix=matrix, by_level=by_level,
+                   services=SERVICE_COLUMNS, areas=list(kb.areas.values()), by_level=by_level,
+                   passages={e.id: _passage(kb, e) for e in kb.examples.values()},
                    empty=empty, framework_page=framework_page,
                    framework_anchor=framework.anchor if framework else "",
                    framework_label=place_label(kb, Place(framework_page, "", framework.text if framework else None,
