@@ -3,6 +3,7 @@ problems reported at their line on tiny projects, and what a reader gets on a bu
 
 from __future__ import annotations
 
+import json
 import re
 
 from conftest import run_cli, write_mkdocs_site, write_project
@@ -11,7 +12,7 @@ from generator.compile.project import load_project
 SUMMARY = """\
 # Summary
 
-## Findings
+## Findings { #findings }
 
 Partnership was 'business as usual' [@huxham2005], see [Vignette I][vignette:road-safety] and
 [the method](../method.md#how-we-asked) or [what follows](#what-follows).
@@ -105,7 +106,7 @@ def test_the_included_section_keeps_its_links_citations_and_headings_and_says_wh
     html = (root / "site" / "index.html").read_text(encoding="utf-8")
     body = html[html.index('id="summary-of-findings"'):html.index("After.")]
     # The section's headings one level below the heading above the directive, up to the next of its level.
-    assert re.search(r'<h3 id="findings">Findings', body) and re.search(r'<h4 id="a-detail">A detail', body)
+    assert re.search(r'<h3 [^>]*id="findings">Findings<', body) and re.search(r'<h4 [^>]*id="a-detail">A detail<', body)
     assert "Detail words." in body and "Not included." not in html
     # Where it comes from, with a link to the section on its own page.
     assert re.search(r'<p class="included-from">From <a href="part/summary/#findings">Summary › Findings</a>', body)
@@ -116,3 +117,6 @@ def test_the_included_section_keeps_its_links_citations_and_headings_and_says_wh
     assert "Road safety talks" in body and 'id="example-road-safety-talks"' not in body
     summary = (root / "site" / "part" / "summary" / "index.html").read_text(encoding="utf-8")
     assert 'id="example-road-safety-talks"' in summary
+    # Search finds the words where they are written, not this copy of them.
+    docs = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    assert sorted(d["location"] for d in docs if "Detail words" in d["text"]) == ["part/summary/#a-detail"]

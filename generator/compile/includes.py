@@ -2,7 +2,8 @@
 page shows that section of the other page.
 
 Its headings stay Markdown (the page's contents and permalinks list them), one level below the heading above
-the directive; a line after the first says where the words come from, with a link to them; its text comes as
+the directive, and left out of the site's search, which finds the words where they are written; a line after
+the first says where the words come from, with a link to them; its text comes as
 islands rendered for this page (``Fragments``), so that its citations, cross-references and links lead where they
 do on its own page, with ids that never clash with the page's. It declares nothing: an example, a lesson or an
 extract stays declared where the report declares it, and is only shown here.
@@ -64,13 +65,25 @@ def _section(kb: KnowledgeBase, page: str, inc: Include, fragments: PageFragment
             continue
         flush()
         level = max(1, min(6, heading.level + inc.level - inc.heading.level))
-        blocks.append("#" * level + lines[i].lstrip("#"))
+        blocks.append(_unindexed("#" * level + lines[i].lstrip("#")))
         if i == first:
             where = markdown_text(f"{source.title} › {inc.heading.text}")
             href = relative_path(inc.page, page) + f"#{inc.heading.anchor}"
             blocks.append(f"From [{where}]({href}).\n{{: .included-from }}")
     flush()
     return "\n\n".join(blocks) + "\n"
+
+
+def _unindexed(heading: str) -> str:
+    """The heading with ``data-search-exclude`` added to its attribute list: search finds the words where they
+    are written, not this copy."""
+    heading = heading.rstrip()
+    start = heading.rfind("{")  # attr_list's: ' {…}' ending the line
+    if heading.endswith("}") and start > 0 and heading[start - 1] == " ":
+        heading, attrs = heading[:start].rstrip(), heading[start + 1:-1].lstrip(":").strip() + " "
+    else:
+        attrs = ""
+    return f'{heading} {{ {attrs}data-search-exclude="" }}'
 
 
 def _undeclared(markdown: str) -> str:

@@ -40,7 +40,7 @@ class Heading:
 
 # A line's closing attribute list ('{: #id .class }', '{#id}'), and its id — the first '{' of its kind after the
 # line's last-but-one '}' that the line's last '}' closes (see _closing_braces).
-_ATTR_OPEN_RE = re.compile(r"\{[:#]")
+_ATTR_OPEN_RE = re.compile(r"\{:|\{\s*[#.]")  # as attr_list reads them: "{: …}", "{#id}", "{ #id }", "{ .class }"
 _EXPLICIT_ID_OPEN_RE = re.compile(r"\{:?\s*#([\w-]+)")
 
 
