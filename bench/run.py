@@ -75,11 +75,12 @@ class OurTime:
     step of their ``finditer``). Importing the generator counts too. Not counted: Python-Markdown's own
     loop around our patterns, and the rendering of the theme's HTML overrides (Jinja, in MkDocs).
 
-    One call into Python-Markdown from our code is not ours either: the compile step's conversion of each
-    page (``Compiler.md.convert``), which parses the page's Markdown as MkDocs did before the compile step
-    existed, on the host's behalf. Its time is ``rendering``, not ``seconds``; whatever it calls back of
-    ours (the dialect's processors) is ours again. So the share keeps its meaning across the move: the
-    generator's own work, not the Markdown parsing that any site engine does.
+    Python-Markdown's own work is not ours when our code asks for it either: the compile step converts each
+    page (``Compiler.md.convert``), and its StandardWriter serialises each block and runs Python-Markdown's
+    postprocessors on it, as MkDocs had Python-Markdown do before the compile step existed, on the host's
+    behalf. That time is ``rendering``, not ``seconds``; whatever it calls back of ours (the dialect's
+    processors) is ours again. So the share keeps its meaning across the move: the generator's own work,
+    not the Markdown rendering that any site engine does.
 
     The time goes to whoever is innermost: each wrapped call records the clock only where it changes
     hands (ours -> theirs or back), and a call of ours inside ours costs one check.
@@ -173,10 +174,16 @@ class OurTime:
 
         def init(self, *args, **kwargs):
             compile_init(self, *args, **kwargs)
-            self.md.convert = cls.wrap(self.md.convert, None)  # the page's parsing, on the host's behalf
+            # Python-Markdown's own work, on the host's behalf: parsing the page, serialising its blocks
+            # and its own postprocessors (StandardWriter runs the last two for each block).
+            self.md.convert = cls.wrap(self.md.convert, None)
+            self.md.serializer = cls.wrap(self.md.serializer, None)
+            for processor in self.md.postprocessors:
+                if type(processor).__module__.startswith("markdown."):
+                    processor.run = cls.wrap(processor.run, None)
 
         compiler.Compiler.__init__ = init
-        wrapped.append("Compiler.md.convert (as Python-Markdown's)")
+        wrapped.append("Compiler.md: convert, serializer, postprocessors (as Python-Markdown's)")
         modules = (authorhtml, compiler, inline, islands, pagerefs, plaintext, quotes, standard, terms)
         for obj in (o for m in modules for o in vars(m).values() if isinstance(o, type) and o.__module__ == m.__name__):
             for base, methods in ((InlineProcessor, ("handleMatch",)), (Treeprocessor, ("run",)),

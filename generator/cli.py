@@ -71,7 +71,7 @@ def _load(root: Path) -> tuple[KnowledgeBase, Diagnostics]:
 def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutWorker | None = None) -> int:
     """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
 
-    The PDF is laid out by ``layout``, a worker process (:class:`.LayoutWorker`; without one, it is forked
+    The PDF is laid out by ``layout``, a worker process (:class:`.LayoutWorker`; without one, it is started
     here, before the project is loaded). When the PDF will probably be laid out, the worker imports
     WeasyPrint while this process loads and checks the project (once, here) and renders the PDF's HTML.
     MkDocs builds the whole site meanwhile, in a child process; once both are done, the PDF (laid out, or

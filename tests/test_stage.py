@@ -203,7 +203,7 @@ def test_stage_refuses_the_sources_and_keeps_an_old_folder_when_it_fails(tmp_pat
                                                "![A chart](chart.png)\n", encoding="utf-8")
     result = stage(root, out, "--no-pdf")
     assert result.returncode == 1, result.stderr
-    assert "content/index.md: image 'chart.png' — the site has no file 'chart.png'" in result.stderr
+    assert "content/index.md:5: image 'chart.png' — the site has no file 'chart.png'" in result.stderr
     assert result.stderr.rstrip().endswith(f"nothing was staged; {out} was left as it was.")
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

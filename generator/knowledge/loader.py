@@ -17,6 +17,7 @@ from ..common.limits import SLUG_CHARS, exhausted, markdown_within_limits
 from .loadcache import LoadCache
 from .entities import build_entities
 from .glossary import terms_used
+from .includes import read_includes
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
 from ..common.project import Layout
 from ..common.vocabulary import AREAS, SERVICES, SLUG_RE, is_numeral, numerals, roman
@@ -71,6 +72,7 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
             unread.add(page)
 
     build_entities(kb, scans, diags, root)
+    read_includes(kb, scans, diags)
     # With a page unread, what nothing links to, uses or cites is not known: it might.
     _check_references(kb, diags, also_cited, complete=not unread)
     _check_links(kb, scans, diags, unread)

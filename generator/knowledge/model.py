@@ -127,6 +127,16 @@ class LessonLink:
 
 
 @dataclass(frozen=True)
+class Include:
+    """A section of another page, shown where ``{% include page.md#heading-id %}`` stands."""
+
+    line: int  # the directive's line in the including page's file
+    page: str  # the included page's site path
+    heading: Heading  # the included section's heading there
+    level: int  # the level that heading takes where it is shown: one below the heading above the directive
+
+
+@dataclass(frozen=True)
 class PreventionExample:
     """An example of prevention the report names, marked on the exact words that name it."""
 
@@ -223,6 +233,7 @@ class KnowledgeBase:
     terms: dict[str, Term] = field(default_factory=dict)  # by id, alphabetical
     backlinks: dict[str, list[Backlink]] = field(default_factory=dict)  # by target entity id
     texts: dict[str, str] = field(default_factory=dict)  # site path -> its file's whole text, as read
+    includes: dict[str, tuple[Include, ...]] = field(default_factory=dict)  # by including page, checked
 
     # Lookups by page, key or vignette are indexed once (see index()), so that rendering every page is
     # linear in the size of the report rather than pages × entities.

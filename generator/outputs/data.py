@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from ..common.vocabulary import roman_value
 from ..knowledge import sitemap
-from ..knowledge.lessonlinks import plain_text, resolve_target
+from ..knowledge.lessonlinks import passage_of, plain_text
 from ..knowledge.model import KnowledgeBase, Place
 from ..knowledge.publication import LICENCE, OGL_URL, publication_details
 
@@ -89,7 +89,7 @@ def _lessons(kb: KnowledgeBase, url: Url) -> list[dict]:
             "title": plain_text(lesson.title),
             "text": plain_text(lesson.markdown),
             "vignettes": list(dict.fromkeys(link.target for link in links if link.target in kb.vignettes)),
-            "illustrated_by": list(dict.fromkeys(url(*resolve_target(kb, link.target)[:2]) for link in links)),
+            "illustrated_by": list(dict.fromkeys(url(*passage_of(kb, link)[:2]) for link in links)),
             "page_url": url(lesson.page),
             **_placed(kb, lesson.place, url),
         })

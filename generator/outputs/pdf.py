@@ -12,7 +12,7 @@ WeasyPrint 70 misplaces them, and drops some when the footnote area has a top bo
 Reproducible: dates come from ``SOURCE_DATE_EPOCH`` (UTC), fonts are the project's own
 (``generator/outputs/fonts/``), and nothing in the PDF depends on the folder, time zone or locale. So a PDF
 laid out once can be reused while its inputs stay the same (:mod:`.pdfcache`, ``build_pdf(cache=…)``).
-WeasyPrint lays it out in :mod:`.pdfworker`, in this process or in a worker forked early.
+WeasyPrint lays it out in :mod:`.layout`, in a worker process of its own (:mod:`.pdfworker`).
 
 Every page's HTML goes through the sanitiser (:mod:`.sanitize`) before WeasyPrint sees it; what it would
 remove is an error, as on the site.
@@ -290,7 +290,8 @@ def build_pdf(kb: KnowledgeBase, pages: list[str], out: Path | str, *, details_p
     ``details_page`` gives the cover's and back matter's publication details; ``epoch`` (default:
     ``SOURCE_DATE_EPOCH``, else now) dates the build. With a ``cache``, a PDF laid out before from the
     same inputs is copied instead of laid out again, and a new one is kept for next time. ``layout``
-    lays the PDF out and writes it (default: :func:`.pdfworker.write_pdf`; e.g. :meth:`.pdfworker.LayoutWorker.write_pdf`).
+    lays the PDF out and writes it (default: :func:`.pdfworker.write_pdf`, a worker started for it; e.g.
+    :meth:`.pdfworker.LayoutWorker.write_pdf`, one started earlier).
 
     Without ``SOURCE_DATE_EPOCH`` the PDF is dated to the second, which would make every build's key
     new: its key takes the day only (the date the PDF prints), so a PDF laid out earlier the same day is
