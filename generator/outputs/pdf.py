@@ -50,7 +50,7 @@ from ..compile.render import page_markdown
 from ..compile.templating import REQUIRED_EXTENSIONS
 from ..compile.sanitize import clean
 from ..knowledge.model import KnowledgeBase
-from ..knowledge.publication import OGL_URL, publication_details
+from ..knowledge.publication import MONTHS, OGL_URL, publication_details
 from .pdfcache import PdfCache
 from .pdflinks import Heading, PdfExtension, PdfRenderState, global_id, page_id
 from .pdfworker import FONTS_DIR, WRITE_OPTIONS
@@ -69,8 +69,6 @@ SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire refo
            "and Rescue Service.")
 KEYWORDS = ("police and fire reform", "Police Scotland", "Scottish Fire and Rescue Service", "partnership",
             "innovation", "prevention", "public service reform", "evaluation", "Scotland")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 
 
 @dataclass

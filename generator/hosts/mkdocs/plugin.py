@@ -75,9 +75,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return env
 
     def on_page_markdown(self, markdown, page, config, files):
-        doc = self.kb.documents.get(page.file.src_uri)
-        page.meta = adapter.page_meta(page.meta, refused=doc is not None and doc.file in self.refused,
-                                      own_page=page.file.src_uri in self.entity_pages)
+        page.meta = adapter.page_meta(page.meta, self.kb, page.file.src_uri, config, self.refused, self.entity_pages)
         compiled = self.compiled.pop(page.file.src_uri, None)
         if compiled is None:  # only while serving with problems in the sources
             try:
