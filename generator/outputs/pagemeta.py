@@ -102,22 +102,24 @@ def _absolute(path: str, root_url: str) -> str:
 
 def page_metadata(kb: KnowledgeBase, page: str, root_url: str | None = None, pdf: str | None = None) -> dict:
     """What the theme prints for ``page``: ``description``, and with a
-    publication record ``highwire`` and ``open_graph`` (name -> content, in order; a list for several),
+    publication record ``highwire`` and ``open_graph`` ([name, content] pairs, in order: a name may repeat),
     ``json_ld`` (ready to print), and on a citable page ``cite`` (``reference``, HTML, and ``downloads``).
     ``pdf``: the PDF's path under the site, when there is one."""
     meta = {"description": description(kb, page)}
     pub = kb.publication
     if pub is None:
         return meta
-    highwire = {
-        "citation_title": pub.title, "citation_author": list(pub.authors),
-        "citation_publication_date": pub.date.replace("-", "/"), "citation_technical_report_institution": pub.publisher,
-        "citation_isbn": pub.isbn, "citation_issn": pub.issn, "citation_language": pub.language,
-        "citation_pdf_url": _absolute(pdf, root_url) if root_url and pdf else "",
-    }
-    meta["highwire"] = {name: value for name, value in highwire.items() if value}
-    meta["open_graph"] = {"og:title": page_title(kb, page), "og:type": "website" if page == HOME else "article",
-                          **({"og:description": meta["description"]} if meta["description"] else {})}
+    highwire = [
+        ("citation_title", pub.title), *(("citation_author", a) for a in pub.authors),
+        ("citation_publication_date", pub.date.replace("-", "/")),
+        ("citation_technical_report_institution", pub.publisher), ("citation_isbn", pub.isbn),
+        ("citation_issn", pub.issn), ("citation_language", pub.language),
+        ("citation_pdf_url", _absolute(pdf, root_url) if root_url and pdf else ""),
+    ]
+    meta["highwire"] = [[name, value] for name, value in highwire if value]
+    open_graph = [("og:title", page_title(kb, page)), ("og:type", "website" if page == HOME else "article"),
+                  ("og:description", meta["description"])]
+    meta["open_graph"] = [[name, value] for name, value in open_graph if value]
     meta["json_ld"] = script_json(json_ld(kb, root_url, pdf))
     cite = citing.cite_of(kb, page, root_url)
     if cite is not None:
