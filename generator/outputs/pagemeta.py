@@ -42,12 +42,16 @@ class _Html(HtmlBackend):
 
 
 def description(kb: KnowledgeBase, page: str) -> str:
-    """The page's own description: its front matter's, else its first paragraph as plain text, cut at a word
-    to about DESCRIPTION_CHARS characters."""
+    """The page's own description: its front matter's, else its first paragraph as plain text (a lesson's own
+    words on its page), cut at a word to about DESCRIPTION_CHARS characters."""
     doc = kb.documents.get(page)
     if doc is not None and isinstance(doc.meta.get("description"), str):
         return doc.meta["description"]
-    markdown = doc.body if doc is not None else page_markdown(kb, page) or ""
+    lesson = next((lesson for lesson in kb.lessons.values() if lesson.page == page), None)
+    if doc is not None or lesson is not None:  # the author's words: a lesson's, as the Conclusions state it
+        markdown = doc.body if doc is not None else lesson.markdown
+    else:
+        markdown = page_markdown(kb, page) or ""
     for block in re.split(r"\n\s*\n", markdown):
         block = block.strip()
         if block and not block.startswith(_NOT_TEXT):
