@@ -371,3 +371,13 @@ def test_a_site_without_a_record_has_no_citation_metadata_and_no_cite_this(mini_
         assert head.values("citation_title") == [] and head.json_ld == [] and head.cite_links == [], url
         assert len(head.values("description")) == 1, url
     assert not (site / "downloads" / "cite").exists()
+
+
+def test_report_stage_takes_the_sites_address_from_the_environment_as_mkdocs_would():
+    from generator.outputs.stage import site_url
+
+    env = {"SITE_URL": "https://example.org/r/"}
+    assert site_url({"site_url": None}, env) == "https://example.org/r/"  # site_url: !ENV SITE_URL
+    assert site_url({"site_url": "https://other.org/"}, env) == "https://other.org/"  # written in mkdocs.yml
+    assert site_url({}, env) is None  # mkdocs.yml does not ask for it
+    assert site_url({"site_url": None}, {}) is None and site_url({"site_url": None}, {"SITE_URL": ""}) is None
