@@ -21,7 +21,7 @@ from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.output.bibtex import Writer
 
 from ..knowledge.citations import AuthorYearStyle
-from ..knowledge.model import KnowledgeBase, Publication
+from ..knowledge.model import KnowledgeBase, Lesson, Publication
 from ..knowledge.publication import DETAILS_PAGE, MONTHS
 from ..knowledge.sitemap import DOWNLOADS, REPORT_CHAPTERS, VIGNETTES_INDEX, public_url, site_url
 
@@ -50,21 +50,35 @@ class Cite:
         return site_url(self.page).strip("/").replace("/", "-") or "report"
 
 
-def citable(kb: KnowledgeBase) -> dict[str, str]:
-    """The pages that carry "Cite this", each with the title of the part it cites ("" for the whole report):
-    the About page, the report's chapters and Annex, every vignette and every lesson. None without a record."""
+def lesson_of(kb: KnowledgeBase, page: str) -> Lesson | None:
+    """The lesson whose own page ``page`` is (``lessons/<slug>.md``)."""
+    lesson = kb.lessons.get("lesson:" + page.removeprefix("lessons/").removesuffix(".md"))
+    return lesson if lesson is not None and lesson.page == page else None
+
+
+def part_of(kb: KnowledgeBase, page: str) -> str | None:
+    """The title of the part of the report ``page`` cites ("" for the whole report, on the About page); None
+    for a page without "Cite this" (every page, without a publication record)."""
     if kb.publication is None:
-        return {}
-    parts = {DETAILS_PAGE: ""} if DETAILS_PAGE in kb.documents else {}
-    for page, doc in kb.documents.items():
-        if page in REPORT_CHAPTERS or page == VIGNETTES_INDEX or doc.kind == "vignette":
-            parts[page] = doc.title
-    parts.update({lesson.page: lesson.label for lesson in kb.lessons.values()})
-    return parts
+        return None
+    doc = kb.documents.get(page)
+    if doc is not None:
+        if page == DETAILS_PAGE:
+            return ""
+        return doc.title if page in REPORT_CHAPTERS or page == VIGNETTES_INDEX or doc.kind == "vignette" else None
+    lesson = lesson_of(kb, page)
+    return lesson.label if lesson is not None else None
+
+
+def citable(kb: KnowledgeBase) -> list[str]:
+    """The pages that carry "Cite this": the About page, the report's chapters and Annex, every vignette and
+    every lesson."""
+    pages = [*kb.documents, *(lesson.page for lesson in kb.lessons.values())]
+    return [page for page in pages if part_of(kb, page) is not None]
 
 
 def cite_of(kb: KnowledgeBase, page: str, root_url: str | None) -> Cite | None:
-    part = citable(kb).get(page)
+    part = part_of(kb, page)
     if part is None:
         return None
     pub = kb.publication

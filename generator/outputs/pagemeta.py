@@ -41,17 +41,12 @@ class _Html(HtmlBackend):
         return text
 
 
-def description(kb: KnowledgeBase, page: str) -> str:
-    """The page's own description: its front matter's, else its first paragraph as plain text (a lesson's own
-    words on its page), cut at a word to about DESCRIPTION_CHARS characters."""
+def description(kb: KnowledgeBase, page: str, markdown: str) -> str:
+    """The page's own description: its front matter's, else the first paragraph of ``markdown`` as plain text,
+    cut at a word to about DESCRIPTION_CHARS characters."""
     doc = kb.documents.get(page)
     if doc is not None and isinstance(doc.meta.get("description"), str):
         return doc.meta["description"]
-    lesson = next((lesson for lesson in kb.lessons.values() if lesson.page == page), None)
-    if doc is not None or lesson is not None:  # the author's words: a lesson's, as the Conclusions state it
-        markdown = doc.body if doc is not None else lesson.markdown
-    else:
-        markdown = page_markdown(kb, page) or ""
     for block in re.split(r"\n\s*\n", markdown):
         block = block.strip()
         if block and not block.startswith(_NOT_TEXT):
@@ -61,13 +56,18 @@ def description(kb: KnowledgeBase, page: str) -> str:
     return ""
 
 
-def page_title(kb: KnowledgeBase, page: str) -> str:
-    """The page's title as plain text: its '# ' heading's (a generated page's too)."""
+def _own_words(kb: KnowledgeBase, page: str) -> tuple[str, str]:
+    """The page's title as plain text, and the Markdown its description comes from: an author's page's own
+    text, a lesson's words as the Conclusions state them, or a generated page as generated (rendered once)."""
     doc = kb.documents.get(page)
     if doc is not None:
-        return plain_text(doc.title)
-    heading = re.search(r"^# (.+)$", page_markdown(kb, page) or "", re.M)
-    return plain_text(_TAG_RE.sub("", heading[1])) if heading else ""
+        return plain_text(doc.title), doc.body
+    lesson = citing.lesson_of(kb, page)
+    if lesson is not None:
+        return plain_text(lesson.label), lesson.markdown
+    markdown = page_markdown(kb, page) or ""
+    heading = re.search(r"^# (.+)$", markdown, re.M)
+    return (plain_text(_TAG_RE.sub("", heading[1])) if heading else ""), markdown
 
 
 def script_json(data) -> str:
@@ -109,7 +109,8 @@ def page_metadata(kb: KnowledgeBase, page: str, root_url: str | None = None, pdf
     publication record ``highwire`` and ``open_graph`` ([name, content] pairs, in order: a name may repeat),
     ``json_ld`` (ready to print), and on a citable page ``cite`` (``reference``, HTML, and ``downloads``).
     ``pdf``: the PDF's path under the site, when there is one."""
-    meta = {"description": description(kb, page)}
+    title, markdown = _own_words(kb, page)
+    meta = {"description": description(kb, page, markdown)}
     pub = kb.publication
     if pub is None:
         return meta
@@ -121,7 +122,7 @@ def page_metadata(kb: KnowledgeBase, page: str, root_url: str | None = None, pdf
         ("citation_pdf_url", _absolute(pdf, root_url) if root_url and pdf else ""),
     ]
     meta["highwire"] = [[name, value] for name, value in highwire if value]
-    open_graph = [("og:title", page_title(kb, page)), ("og:type", "website" if page == HOME else "article"),
+    open_graph = [("og:title", title), ("og:type", "website" if page == HOME else "article"),
                   ("og:description", meta["description"])]
     meta["open_graph"] = [[name, value] for name, value in open_graph if value]
     meta["json_ld"] = script_json(json_ld(kb, root_url, pdf))
