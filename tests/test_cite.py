@@ -18,7 +18,7 @@ import rispy
 from pybtex.database import parse_string
 from pybtex.richtext import Text
 
-from conftest import REPO, SOURCE, run_cli, write_mkdocs_site
+from conftest import MINI_VIGNETTE, REPO, SOURCE, run_cli, write_mkdocs_site
 
 CSL_SCHEMA = json.loads((Path(__file__).parent / "data" / "csl-data.json").read_text(encoding="utf-8"))
 # The report as its cover and imprint page print it (../shared/source).
@@ -362,6 +362,16 @@ def test_problems_in_the_record_are_reported_at_their_lines(tmp_path):
         "content/index.md:2: field 'publication' belongs in the front matter of content/about.md — the report has "
         "one publication record, which every page's citation is made from. Move it there. [publication.elsewhere]",
     ]
+
+
+def test_a_date_that_does_not_exist_is_a_problem_at_its_line_not_a_crash(tmp_path):
+    # YAML would read 2018-02-30 as a date, and raise; front matter reads dates as the text they are.
+    root = write_mkdocs_site(tmp_path, {"content/about.md": RECORD.format(title="A").replace("2018-02", "2018-02-30"),
+                                        "vignettes/road-safety.md": MINI_VIGNETTE.replace("area: B", "area: 2018-02-30")})
+    result = run_cli("check", cwd=root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "bug" not in result.stderr
+    assert "content/about.md:9: date '2018-02-30' of the publication record is not a year and month" in result.stderr
+    assert "vignettes/road-safety.md:4: " in result.stderr
 
 
 def test_a_site_without_a_record_has_no_citation_metadata_and_no_cite_this(mini_site):

@@ -17,7 +17,6 @@ Its text is plain (no Markdown), one line each::
 
 from __future__ import annotations
 
-import datetime
 import re
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,8 @@ def load_publication(root: Path, kb: KnowledgeBase, diags: Diagnostics) -> Publi
         if key not in FIELDS:
             diags.error(doc.file, at(key), f"unknown field '{key}' in the publication record — its fields are "
                         f"{', '.join(FIELDS)}.{did_you_mean(key, FIELDS)}", "publication.unknown-field")
+        elif value in (None, "", []):
+            continue  # empty: reported below when the record needs it
         elif key == "date":
             values[key] = _date(value, doc.file, at(key), diags)
         else:
@@ -113,9 +114,7 @@ def _text(key: str, value: Any, path: str, at, diags: Diagnostics) -> str | list
 
 
 def _date(value: Any, path: str, line: int, diags: Diagnostics) -> tuple[int, int | None] | None:
-    """(year, month) of 'YYYY-MM' or 'YYYY' (YAML reads a full date as a date: its year and month)."""
-    if isinstance(value, datetime.date):
-        return value.year, value.month
+    """(year, month) of 'YYYY-MM' or 'YYYY'."""
     m = _DATE_RE.fullmatch(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if m is None or m[2] is not None and not 1 <= int(m[2]) <= 12:
         diags.error(path, line, f"date {shown(value)} of the publication record is not a year and month — write "
