@@ -278,13 +278,15 @@ def test_with_site_url_pages_are_canonical_and_the_sitemap_lists_every_page(tmp_
                    ["SIPR", "What Works Scotland"])
 
 
-def test_without_site_url_the_build_says_so_once_and_passes(tmp_path):
+@pytest.mark.parametrize("site_url", [None, ""], ids=["unset", "empty"])
+def test_without_site_url_the_build_says_so_once_and_passes(tmp_path, site_url):
     root = write_mkdocs_site(tmp_path, {"content/about.md": RECORD.format(title="A Report")})
-    result = build(root)
+    result = build(root, site_url)
     assert result.returncode == 0, result.stderr
     said = [line for line in (result.stdout + result.stderr).splitlines() if "site_url is not set" in line]
     assert len(said) == 1 and said[0].startswith("INFO")
     assert "<url>" not in (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert read(root / "site", "about/").canonical is None
 
 
 HOSTILE = 'Evil </script><script>alert(1)</script> & "quoted" <b>bold</b> \'x\'\nER  - '
