@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import latexcodec  # noqa: F401 (registers the "ulatex" codec)
 import rispy
-from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.output.bibtex import Writer
 
@@ -114,10 +113,6 @@ def formatted(cite: Cite):
     shown = entry(cite)
     shown.key = cite.key
     return AuthorYearStyle().format_entry(cite.key, shown).text
-
-
-def reference_text(cite: Cite) -> str:
-    return formatted(cite).render(TextBackend()).replace("\n", " ")
 
 
 class _BibTeXWriter(Writer):
