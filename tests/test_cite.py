@@ -393,3 +393,14 @@ def test_report_stage_takes_the_sites_address_from_the_environment_as_mkdocs_wou
     assert site_url({"site_url": "https://other.org/"}, env) == "https://other.org/"  # written in mkdocs.yml
     assert site_url({}, env) is None  # mkdocs.yml does not ask for it
     assert site_url({"site_url": None}, {}) is None and site_url({"site_url": None}, {"SITE_URL": ""}) is None
+
+
+@pytest.mark.parametrize("value", ["https://example.org/report/", None])
+def test_the_real_mkdocs_yml_takes_the_sites_address_from_site_url_and_writes_none(monkeypatch, value):
+    from mkdocs.config import load_config
+
+    if value is None:
+        monkeypatch.delenv("SITE_URL", raising=False)
+    else:
+        monkeypatch.setenv("SITE_URL", value)
+    assert load_config(str(REPO / "mkdocs.yml")).site_url == value
