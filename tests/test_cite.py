@@ -104,6 +104,7 @@ def test_every_page_carries_the_records_citation_metadata_and_a_description_of_i
         assert head.values("citation_technical_report_institution") == ["Scottish Government"], url
         assert (head.values("citation_isbn"), head.values("citation_issn")) == ([ISBN], [ISSN]), url
         assert head.values("citation_language") == ["en-GB"], url
+        assert head.values("author") == ["SIPR, What Works Scotland and ScotCen"], url  # mkdocs.yml names none
         assert head.values("og:site_name") == ["Partnership, Innovation and Prevention"], url
         assert head.values("og:type") == ["website" if url == "./" else "article"], url
         assert len(head.values("og:title")) == 1 and head.values("og:title")[0], url
@@ -118,6 +119,9 @@ def test_every_page_carries_the_records_citation_metadata_and_a_description_of_i
         assert report["datePublished"] == "2018-02" and report["inLanguage"] == "en-GB"
         assert report["identifier"] == {"@type": "PropertyValue", "propertyID": "ISBN", "value": ISBN}
         assert report["isPartOf"]["issn"] == ISSN and report["publisher"]["name"] == "Scottish Government"
+    # Without a page of its own, the site's, from the record.
+    assert Head((built_site / "404.html").read_text(encoding="utf-8")).values("description") == [
+        f"{TITLE} (SIPR, What Works Scotland and ScotCen for the Scottish Government, February 2018)."]
     # Each its own: not the site's description on every page.
     assert len(set(descriptions.values())) == len(descriptions)
     assert descriptions["vignettes/road-safety/"].startswith("The following vignette outlines how road safety")

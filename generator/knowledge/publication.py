@@ -149,6 +149,16 @@ def month_year(pub: Publication) -> str:
     return f"{MONTHS[pub.month - 1]} {pub.year}" if pub.month else str(pub.year)
 
 
+def site_settings(pub: Publication | None) -> dict[str, str]:
+    """What a host's configuration says of the site that the record says already: its author and description
+    (mkdocs.yml's ``site_author`` and ``site_description``, where it sets none)."""
+    if pub is None:
+        return {}
+    for_whom = pub.prepared_for or pub.publisher
+    return {"site_author": authors_text(pub.authors),
+            "site_description": f"{pub.title} ({authors_text(pub.authors)} for {for_whom}, {month_year(pub)})."}
+
+
 def publication_details(kb: KnowledgeBase, page: str = DETAILS_PAGE) -> tuple[dict[str, str], str]:
     """The publication details as the About page and the PDF print them (label -> text, from the record), and
     the copyright line (``© …``) of the page's ``## Copyright and licence`` section; empty when missing."""

@@ -37,6 +37,7 @@ from ..compile.sanitize import clean
 from ..compile.sitelinks import FAILING_BY_DEFAULT, LINK_CHECKS, SiteLinks
 from ..knowledge.loader import stays_inside
 from ..knowledge.model import KnowledgeBase
+from ..knowledge.publication import site_settings
 from ..knowledge.siteconfig import CONFIG
 from ..knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
 from .cite import cite_files
@@ -96,7 +97,8 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
             (out / OVERRIDES / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / OVERRIDES / name)
         theme = {**theme, "custom_dir": OVERRIDES}
-    staged = _staged_config(config, theme, pdf, sorted(own & generated_page_paths(kb)))
+    staged = _staged_config({**site_settings(kb.publication), **config}, theme, pdf,
+                            sorted(own & generated_page_paths(kb)))
     if "site_url" in config:
         staged["site_url"] = root_url
     if "nav" in config:

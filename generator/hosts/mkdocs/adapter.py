@@ -23,6 +23,7 @@ from ...compile.sanitize import clean, with_content_security_policy
 from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.loader import stays_inside
 from ...knowledge.model import KnowledgeBase
+from ...knowledge.publication import site_settings
 from ...knowledge.sitemap import DOWNLOADS, entity_pages, generated_page_paths
 from ...outputs.cite import cite_files
 from ...outputs.data import data_files
@@ -53,10 +54,13 @@ def report(problems: list[str], where: str, serving: bool) -> list[str]:
     return problems
 
 
-def tell_theme(config) -> Path | None:
-    """What the theme prints: the site's name, description and author as text, its copyright as the HTML a
-    page may hold, the report's version, build date and PDF (``config.extra.report``). Returns the PDF to
-    publish with the site (:func:`pdf_link`)."""
+def tell_theme(config, kb: KnowledgeBase) -> Path | None:
+    """What the theme prints: the site's name, description and author as text (the last two from the
+    publication record unless mkdocs.yml gives them), its copyright as the HTML a page may hold, the report's
+    version, build date and PDF (``config.extra.report``). Returns the PDF to publish with the site
+    (:func:`pdf_link`)."""
+    for key, value in site_settings(kb.publication).items():
+        config[key] = config[key] or value
     report = config.extra.setdefault("report", {})  # other keys are the project's
     report["version"], report["build_date"] = release.version(), release.build_date()
     if not config.site_url:

@@ -49,7 +49,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             self.problems = []
         except BuildError as exc:
             self.problems = adapter.report([str(d) for d in exc.diagnostics], "sources", self.serving)
-        self.pdf = adapter.tell_theme(config)
+        self.pdf = adapter.tell_theme(config, self.kb)
         config.markdown_extensions += [e for e in REQUIRED_EXTENSIONS if e not in config.markdown_extensions]
         return config
 
