@@ -21,7 +21,7 @@ from .outputs.pdf import build_pdf
 from .outputs.pdfcache import pdf_cache, will_lay_out
 from .outputs.pdfworker import LayoutWorker
 from .common.release import human_size
-from .knowledge.sitemap import DOWNLOADS, PDF_NAME, generated_page_paths
+from .knowledge.sitemap import DOWNLOADS, PDF_NAME, REPORT_CHAPTERS, generated_page_paths
 from .common.project import Layout
 from .knowledge.siteconfig import check_site, nav_pages
 from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
@@ -32,10 +32,7 @@ from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed, publish_pdf
 # References, and everything under vignettes/ (Annex 1 and its vignettes). The home page, About (its
 # publication details go to the PDF's back matter) and the site's own pages (lessons, areas, voices,
 # glossary, …) are not part of the printed report.
-PDF_CHAPTERS = frozenset({
-    "executive-summary.md", "introduction.md", "partnership-working-and-innovation.md",
-    "practices-of-prevention.md", "conclusions.md", "references.md",
-})
+PDF_CHAPTERS = REPORT_CHAPTERS
 PDF_DETAILS_PAGE = "about.md"
 # What no output may be, contain or lie inside: it would delete (or write among) the project's sources.
 SOURCE_FOLDERS = (Layout.content, Layout.vignettes, Layout.references, "generator", "tests", ".git")

@@ -104,7 +104,8 @@ def test_the_included_section_keeps_its_links_citations_and_headings_and_says_wh
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr  # strict: every link of the page resolves
     html = (root / "site" / "index.html").read_text(encoding="utf-8")
-    body = html[html.index('id="summary-of-findings"'):html.index("After.")]
+    start = html.index('id="summary-of-findings"')
+    body = html[start:html.index("After.", start)]  # the page's text (its description, in the head, says it too)
     # The section's headings one level below the heading above the directive, up to the next of its level.
     assert re.search(r'<h3 [^>]*id="findings">Findings<', body) and re.search(r'<h4 [^>]*id="a-detail">A detail<', body)
     assert "Detail words." in body and "Not included." not in html

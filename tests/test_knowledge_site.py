@@ -197,7 +197,7 @@ def test_the_prevention_matrix_has_a_row_per_example_a_mark_per_service_and_its_
     assert re.search(r'<form[^>]*id="explorer"[^>]*hidden', html) or re.search(r'<form[^>]*hidden[^>]*id="explorer"', html)
     rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", html, re.S)
     assert len(rows) == len(kb.examples)
-    for ex, row in zip(sorted(kb.examples.values(), key=lambda e: LEVEL_ORDER.index(e.level)), rows):
+    for ex, row in zip(sorted(kb.examples.values(), key=lambda e: LEVEL_ORDER.index(e.level)), rows, strict=True):
         assert row.count('class="example-link"') == 1 and f'id="pe-{ex.slug}"' in row, ex.id
         marks = re.findall(r'<td class="pe-mark[^"]*"><span aria-hidden="true">.</span>'
                            r'<span class="visually-hidden">(yes|no)</span></td>', row)

@@ -12,6 +12,7 @@ from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
 from ..knowledge.glossary import terms_used
 from ..knowledge.lessonlinks import _plain, paragraph_text, passage_of, plain_text, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
+from ..knowledge.publication import DETAILS_PAGE, publication_details
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
                                  VIGNETTES_INDEX, VOICES_PAGE)
 from .includes import body_with_includes
@@ -246,4 +247,14 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
         return body + "\n" + render_glossary_table(kb)
     if page == HOME and (kb.lessons or kb.vignettes):
         return body + "\n" + render_home_overview(kb)
+    if page == DETAILS_PAGE and kb.publication is not None:
+        return render_about(kb, body)
     return body
+
+
+def render_about(kb: KnowledgeBase, body: str) -> str:
+    """The About page with its "Publication details" from the record, under its title."""
+    title = re.search(r"^# .*$", body, re.M)
+    at = title.end() if title else 0
+    details = render_template("publication_details.md.j2", kb, DETAILS_PAGE, details=publication_details(kb)[0])
+    return f"{body[:at]}\n\n{details}\n{body[at:]}"

@@ -50,7 +50,7 @@ from ..compile.render import page_markdown
 from ..compile.templating import REQUIRED_EXTENSIONS
 from ..compile.sanitize import clean
 from ..knowledge.model import KnowledgeBase
-from ..knowledge.publication import OGL_URL, publication_details
+from ..knowledge.publication import MONTHS, OGL_URL, month_year, publication_details
 from .pdfcache import PdfCache
 from .pdflinks import Heading, PdfExtension, PdfRenderState, global_id, page_id
 from .pdfworker import FONTS_DIR, WRITE_OPTIONS
@@ -69,8 +69,6 @@ SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire refo
            "and Rescue Service.")
 KEYWORDS = ("police and fire reform", "Police Scotland", "Scottish Fire and Rescue Service", "partnership",
             "innovation", "prevention", "public service reform", "evaluation", "Scotland")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 
 
 @dataclass
@@ -157,9 +155,6 @@ def contents(pages: list[RenderedPage]) -> list[ContentsEntry]:
     return entries
 
 
-def _authors(details: dict[str, str]) -> list[str]:
-    return [a.strip() for a in re.split(r",\s*|\s+and\s+", details.get("Authors", "")) if a.strip()]
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -174,12 +169,6 @@ def _moment(epoch: int | None) -> datetime:
 def _long_date(moment: datetime) -> str:
     """'28 February 2018', whatever the locale."""
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
-def _published(details: dict[str, str]) -> str:
-    """The month of publication, e.g. 'February 2018', from 'Published by: …, February 2018'."""
-    m = re.search(r"(%s)\s+\d{4}" % "|".join(MONTHS), details.get("Published by", ""))
-    return m[0] if m else ""
 
 
 @lru_cache(maxsize=1)
@@ -213,14 +202,15 @@ def render_document(kb: KnowledgeBase, pages: list[str], *, details_page: str = 
     in_pdf = frozenset(pages)
     rendered = [render_page(kb, p, in_pdf) for p in pages]
     details, copyright_line = publication_details(kb, details_page)
-    title = details.get("Title") or (rendered[0].title if rendered else "Report")
+    pub = kb.publication
+    title = pub.title if pub else (rendered[0].title if rendered else "Report")
     return PdfDocument(dict(
         title=title,
         details=details,
-        series=details.get("Series", "").split(";")[0].strip(),
-        authors=_authors(details),
+        series=pub.series[0] if pub and pub.series else "",
+        authors=list(pub.authors) if pub else [],
         organisations=details.get("Authors", ""),
-        published=_published(details),
+        published=month_year(pub) if pub else "",
         copyright=copyright_line,
         subject=SUBJECT,
         keywords=KEYWORDS,
