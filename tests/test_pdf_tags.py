@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from conftest import required, write_project
 from sitehtml import norm
-from test_pdf import FOOTER, VIGNETTES, build, html, kb, outline, pdf_path, reader  # noqa: F401 (fixtures)
+from test_pdf import FOOTER, VIGNETTES, build, html, kb, outline, pdf_path, reader  # noqa: F401 (fixtures, which the tests name as arguments: F811 below)
 
 pytestmark = pytest.mark.xdist_group("pdf")
 
@@ -105,7 +105,7 @@ def read_tags(path) -> Tagged:
 
 
 @pytest.fixture(scope="session")
-def tagged(pdf_path) -> Tagged:
+def tagged(pdf_path) -> Tagged:  # noqa: F811
     return read_tags(pdf_path)
 
 
@@ -174,7 +174,7 @@ def test_facts_boxes_and_publication_details_are_lists_of_terms_and_descriptions
     assert items["This edition"][0].startswith("Version ")
 
 
-def test_no_link_inside_a_link_and_every_link_annotation_is_a_links_described_by_its_words(tagged, html):
+def test_no_link_inside_a_link_and_every_link_annotation_is_a_links_described_by_its_words(tagged, html):  # noqa: F811
     links = tagged.nodes("Link")
     assert not [n.text for n in links if any(a.tag == "Link" for a in n.ancestors())]
     holder = {a: n for n in tagged.document.walk() for a in n.annotations}
@@ -188,7 +188,7 @@ def test_no_link_inside_a_link_and_every_link_annotation_is_a_links_described_by
     assert checked > 200
 
 
-def test_vignettes_are_sections_of_the_annex_and_headings_agree_with_bookmarks(tagged, reader):
+def test_vignettes_are_sections_of_the_annex_and_headings_agree_with_bookmarks(tagged, reader):  # noqa: F811
     headings = [n for n in tagged.document.walk() if re.fullmatch(r"H[1-6]", n.tag)]
     cover = headings.pop(0)  # the cover's title has no bookmark: the metadata's title names the PDF
     assert cover.tag == "H1"
@@ -202,7 +202,7 @@ def test_vignettes_are_sections_of_the_annex_and_headings_agree_with_bookmarks(t
         assert [a.tag for a in heading.ancestors()][:3] == ["Sect", "Sect", "Document"]  # the annex's section
 
 
-def test_bibliography_entries_are_not_headings(tagged, kb):
+def test_bibliography_entries_are_not_headings(tagged, kb):  # noqa: F811
     label = re.compile(r".+ \((?:\d{4}[a-z]?|n\.d\.)\)")
     headings = [n.text for n in tagged.document.walk() if re.fullmatch(r"H[1-6]", n.tag)]
     assert not [h for h in headings if label.fullmatch(h)]
@@ -210,7 +210,7 @@ def test_bibliography_entries_are_not_headings(tagged, kb):
     assert len(entries) == len(kb.sources)
 
 
-def test_contents_page_numbers_have_no_stray_dot_after_them(pdf_path):
+def test_contents_page_numbers_have_no_stray_dot_after_them(pdf_path):  # noqa: F811
     """The leader stops short of the page numbers: the last thing drawn on an entry's line is its page
     number's last digit, as tall as a digit, not a dot of the leader."""
     from PIL import Image

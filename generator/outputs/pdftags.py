@@ -82,7 +82,7 @@ class _Tree:
         reached = {e.number for e in self.elements()}
         nums = self.get(self.root["ParentTree"])["Nums"]
         pages = [self.get(p) for p in self.pdf.page_references]
-        for index, marks in zip(nums[::2], nums[1::2]):
+        for index, marks in zip(nums[::2], nums[1::2], strict=True):
             if not isinstance(marks, pydyf.Array):  # an annotation's parent
                 continue
             outside = {mcid for mcid, ref in enumerate(marks) if self.get(ref).number not in reached}
