@@ -28,7 +28,11 @@ from .outputs.sitedir import NEW_PREFIX, Staging, locked, overlap
 from .outputs.stage import StagedPdf, stage_project
 from .hosts.mkdocs.sitebuild import SiteBuild, SiteFailed, publish_pdf
 
-PDF_CHAPTERS = REPORT_CHAPTERS  # the chapters the PDF prints (knowledge.sitemap)
+# The report's own pages, which the PDF prints in the order of mkdocs.yml's nav: the chapters, the
+# References, and everything under vignettes/ (Annex 1 and its vignettes). The home page, About (its
+# publication details go to the PDF's back matter) and the site's own pages (lessons, areas, voices,
+# glossary, …) are not part of the printed report.
+PDF_CHAPTERS = REPORT_CHAPTERS
 PDF_DETAILS_PAGE = "about.md"
 # What no output may be, contain or lie inside: it would delete (or write among) the project's sources.
 SOURCE_FOLDERS = (Layout.content, Layout.vignettes, Layout.references, "generator", "tests", ".git")
@@ -64,7 +68,7 @@ def _load(root: Path) -> tuple[KnowledgeBase, Diagnostics]:
 def build(root: Path, site_dir: Path, *, use_cache: bool = True, layout: LayoutWorker | None = None) -> int:
     """Build into a temporary folder beside ``site_dir``; swap it in only when everything succeeded.
 
-    The PDF is laid out by ``layout``, a worker process (:class:`.LayoutWorker`; without one, it is forked
+    The PDF is laid out by ``layout``, a worker process (:class:`.LayoutWorker`; without one, it is started
     here, before the project is loaded). When the PDF will probably be laid out, the worker imports
     WeasyPrint while this process loads and checks the project (once, here) and renders the PDF's HTML.
     MkDocs builds the whole site meanwhile, in a child process; once both are done, the PDF (laid out, or

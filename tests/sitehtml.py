@@ -142,3 +142,32 @@ def section_items(path: Path, heading_id: str) -> list[tuple[str, list[str]]]:
     parser = _SectionItems(heading_id)
     parser.feed(path.read_text(encoding="utf-8"))
     return parser.items
+
+
+class _SectionText(HTMLParser):
+    def __init__(self, heading_id: str):
+        super().__init__(convert_charrefs=True)
+        self.heading_id = heading_id
+        self.level: int | None = None  # the section's heading level while inside it
+        self.done = False
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if re.fullmatch(r"h[1-6]", tag):
+            level = int(tag[1])
+            if self.level is not None and level <= self.level:
+                self.level, self.done = None, True
+            elif not self.done and dict(attrs).get("id") == self.heading_id:
+                self.level = level
+
+    def handle_data(self, data):
+        if self.level is not None:
+            self.chunks.append(data)
+
+
+def section_text(path: Path, heading_id: str) -> str:
+    """The text of the section whose heading has this id, up to the next heading of its level or above
+    ("" when the page has no such heading)."""
+    parser = _SectionText(heading_id)
+    parser.feed(path.read_text(encoding="utf-8"))
+    return norm("".join(parser.chunks))

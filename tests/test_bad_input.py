@@ -18,7 +18,6 @@ import markdown
 import pytest
 
 from conftest import MINI_BIB, MINI_VIGNETTE, once_per_run, run_cli, write_mkdocs_site, write_project
-from generator import cli
 from generator.compile.project import load_project
 from generator.compile.mdext import RenderState, ReportExtension
 from generator.compile.render import page_markdown

@@ -4,15 +4,15 @@ worker process while the project loads, either failing stops everything and keep
 and a PDF whose inputs have not changed is reused from the cache instead of laid out again.
 
 The builds run in-process (``cli.build``, ``cli.make_pdf``) where the test needs to count or hold up
-WeasyPrint: ``report build`` lays the PDF out in a forked copy of the test's process, which inherits
-the test's patches. MkDocs always runs as the real child process. A hook in the fixture's mkdocs.yml
+WeasyPrint: the layout worker is a program of its own (``python -m generator.outputs.layout``), which a
+test replaces with the same program run after its own code (:func:`in_the_worker`). MkDocs always runs as
+the real child process. A hook in the fixture's mkdocs.yml
 tells the test when MkDocs has reached ``on_post_build`` (every page written, the PDF's size still a
 placeholder).
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
@@ -34,7 +34,27 @@ from generator.common.release import human_size
 EPOCH = 1519776000  # 2018-02-28T00:00:00Z
 WAIT = 60  # seconds a test waits for the other process before it fails
 PENDING = b"report-pdf-size-pending-"  # how the placeholder for the PDF's size starts
-LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the layout worker is forked on Linux only")
+LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
+
+
+def in_the_worker(monkeypatch, code: str) -> None:
+    """The layout worker, a process of its own, runs ``code`` first (``layout`` is its module, whose
+    ``write_pdf`` the code may replace): a patch in this process would not reach it."""
+    monkeypatch.setattr(pdfworker, "PROGRAM", ("-c", worker_program(code)))
+
+
+def worker_program(code: str) -> str:
+    return f"import sys\nfrom generator.outputs import layout\n{code}\nlayout.serve(int(sys.argv[1]))\n"
+
+
+def wait_in_the_worker(marker: Path) -> str:
+    """Code for :func:`in_the_worker`: wait until ``marker`` is written (for at most WAIT seconds)."""
+    return (f"import time\n"
+            f"from pathlib import Path\n"
+            f"deadline = time.monotonic() + {WAIT}\n"
+            f"while not (Path({str(marker)!r}).exists() and Path({str(marker)!r}).read_text()):\n"
+            f"    assert time.monotonic() < deadline, 'MkDocs did not write the pages'\n"
+            f"    time.sleep(0.02)\n")
 
 HOOK = '''\
 import os
@@ -113,11 +133,11 @@ def built(tmp_path, tmp_path_factory) -> Path:
 
 
 class Layouts:
-    """Every PDF WeasyPrint lays out during the test, in this process or in `report build`'s layout
-    worker: one line each, ``<process id> <file>``, in a file both can write."""
+    """Every PDF WeasyPrint lays out during the test, in a layout worker: one line each, ``<process id>
+    <file>``, in ``log``, which the worker writes when it runs ``code`` (:func:`in_the_worker`)."""
 
-    def __init__(self, log: Path):
-        self.log = log
+    def __init__(self, log: Path, code: str):
+        self.log, self.code = log, code
 
     def processes(self) -> list[int]:
         lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
@@ -130,15 +150,15 @@ class Layouts:
 @pytest.fixture
 def layouts(monkeypatch, tmp_path) -> Layouts:
     log = tmp_path / "layouts.log"
-    real = pdfworker.write_pdf
-
-    def counted(html, out):
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(f"{os.getpid()} {out}\n")
-        return real(html, out)
-
-    monkeypatch.setattr(pdfworker, "write_pdf", counted)
-    return Layouts(log)
+    counted = Layouts(log, f"import os\n"
+                           f"real = layout.write_pdf\n"
+                           f"def counted(html, out, fonts):\n"
+                           f"    with open({str(log)!r}, 'a', encoding='utf-8') as f:\n"
+                           f"        f.write(f'{{os.getpid()}} {{out}}\\n')\n"
+                           f"    return real(html, out, fonts)\n"
+                           f"layout.write_pdf = counted\n")
+    in_the_worker(monkeypatch, counted.code)
+    return counted
 
 
 @pytest.fixture
@@ -175,11 +195,6 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def ignored_signals(pid: int) -> set[int]:
-    mask = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", Path(f"/proc/{pid}/status").read_text(), re.M)[1], 16)
-    return {n for n in range(1, 65) if mask >> (n - 1) & 1}
-
-
 def assert_gone(proc: subprocess.Popen) -> None:
     assert proc.returncode is not None, "MkDocs was not waited for"
     with pytest.raises(ProcessLookupError):  # and it is not running on, writing into the staging folder
@@ -206,19 +221,23 @@ def test_mkdocs_writes_every_page_while_the_pdf_is_laid_out(project, monkeypatch
     pages print the size."""
     marker = project / "pages-written"
     monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
-    real = pdfworker.write_pdf
-
-    def after_mkdocs_wrote_every_page(html, out):
-        wait_for(marker, "MkDocs did not write the pages while the PDF was being laid out")
-        [staging] = [p for p in project.iterdir() if p.name.startswith(".site-new-") and "-pdf-" not in p.name]
-        for page in ("index.html", "vignettes/road-safety/index.html", "404.html"):
-            html_ = (staging / page).read_text(encoding="utf-8")
-            assert re.search(r"Download the report \(PDF, report-pdf-size-pending-[0-9a-f]{16}\)", html_), page
-        assert not out.exists() and not (staging / "downloads").exists()  # the PDF is not written yet
-        return real(html, out)
-
-    monkeypatch.setattr(pdfworker, "write_pdf", after_mkdocs_wrote_every_page)
+    seen = project / "seen-while-laying-out"
+    in_the_worker(monkeypatch, wait_in_the_worker(marker) + (
+        f"import re\n"
+        f"real = layout.write_pdf\n"
+        f"def after_mkdocs_wrote_every_page(html, out, fonts):\n"
+        f"    [staging] = [p for p in Path({str(project)!r}).iterdir()\n"
+        f"                 if p.name.startswith('.site-new-') and '-pdf-' not in p.name]\n"
+        f"    pending = [page for page in ('index.html', 'vignettes/road-safety/index.html', '404.html')\n"
+        f"               if re.search(r'Download the report \\(PDF, report-pdf-size-pending-[0-9a-f]{{16}}\\)',\n"
+        f"                            (staging / page).read_text(encoding='utf-8'))]\n"
+        f"    written = out.exists() or (staging / 'downloads').exists()\n"
+        f"    Path({str(seen)!r}).write_text(repr((pending, written)))\n"
+        f"    return real(html, out, fonts)\n"
+        f"layout.write_pdf = after_mkdocs_wrote_every_page\n"))
     assert cli.build(project, project / "site") == 0
+    # Every page printed the placeholder, and the PDF was not written yet.
+    assert seen.read_text() == repr((["index.html", "vignettes/road-safety/index.html", "404.html"], False))
     site = project / "site"
     size = human_size((site / "downloads" / PDF_NAME).stat().st_size)
     assert f"Download the report (PDF, {size})" in (site / "index.html").read_text(encoding="utf-8")
@@ -233,13 +252,7 @@ def test_a_failing_pdf_stops_mkdocs_and_keeps_the_previous_site(built, monkeypat
     vignette.write_text(vignette.read_text(encoding="utf-8") + twice, encoding="utf-8")
     marker = built / "pages-written"
     monkeypatch.setenv("REPORT_TEST_PAGES_WRITTEN", str(marker))
-    real = pdfworker.write_pdf
-
-    def once_mkdocs_wrote_the_pages(html, out):
-        wait_for(marker, "MkDocs did not write the pages")  # the new site now waits for the PDF
-        return real(html, out)
-
-    monkeypatch.setattr(pdfworker, "write_pdf", once_mkdocs_wrote_the_pages)
+    in_the_worker(monkeypatch, wait_in_the_worker(marker))  # the new site now waits for the PDF
     capfd.readouterr()
     assert cli.build(built, site) == 1
     out, err = capfd.readouterr()
@@ -253,13 +266,14 @@ def test_a_failing_pdf_stops_mkdocs_and_keeps_the_previous_site(built, monkeypat
     assert_gone(mkdocs.proc)
 
 
+WITHOUT_HARFBUZZ_SUBSET = "from weasyprint.pdf import fonts\nfonts.harfbuzz_subset = None\n"
+
+
 @pytest.fixture
 def without_harfbuzz_subset(monkeypatch):
     """WeasyPrint as on a machine without HarfBuzz-Subset (Debian's libharfbuzz-subset0): it subsets the
     fonts with fontTools instead, and warns about it for every font."""
-    from weasyprint.pdf import fonts
-
-    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    in_the_worker(monkeypatch, WITHOUT_HARFBUZZ_SUBSET)
 
 
 NO_HARFBUZZ_SUBSET = "note: HarfBuzz-Subset 4.1 or later is not installed"
@@ -294,12 +308,13 @@ def test_mkdocs_failing_while_the_pdf_is_laid_out_stops_the_pdf_too(built, monke
     worker = built / "worker"
     monkeypatch.setenv("REPORT_TEST_FAULT_AFTER", str(worker))  # MkDocs fails once the layout has begun
 
-    def endless_layout(html, out):
-        worker.write_text(str(os.getpid()))
-        time.sleep(WAIT)
-        raise AssertionError("the PDF went on after MkDocs had failed")
-
-    monkeypatch.setattr(pdfworker, "write_pdf", endless_layout)
+    in_the_worker(monkeypatch, f"import os, time\n"
+                               f"from pathlib import Path\n"
+                               f"def endless_layout(html, out, fonts):\n"
+                               f"    Path({str(worker)!r}).write_text(str(os.getpid()))\n"
+                               f"    time.sleep({WAIT})\n"
+                               f"    raise AssertionError('the PDF went on after MkDocs had failed')\n"
+                               f"layout.write_pdf = endless_layout\n")
     capfd.readouterr()
     assert cli.build(built, site) == 1  # not the AssertionError above: the build did not wait for the layout
     err = capfd.readouterr().err
@@ -324,7 +339,7 @@ def test_a_failing_site_with_a_good_pdf_keeps_the_previous_site(built, layouts, 
     out, err = capfd.readouterr()
     assert len(layouts) == 0  # reused: about.md is not in the PDF, so nothing it is made from changed
     assert "PDF reused" not in out and "PDF written" not in out  # it is not in a site: that failed
-    assert "content/about.md: image 'img/missing.png' — the site has no file 'img/missing.png'" in err
+    assert "content/about.md:3: image 'img/missing.png' — the site has no file 'img/missing.png'" in err
     assert "Aborted with 1 warnings in strict mode!" in out + err
     assert err.rstrip().endswith(f"build failed; {site} was left as it was.")
     assert tree(site) == before
@@ -369,7 +384,7 @@ def test_the_pdf_is_laid_out_by_a_worker_started_before_the_project_is_loaded(pr
 
     class Recorded(pdfworker.LayoutWorker):
         def __enter__(self):
-            worker = super().__enter__()  # forks; the worker itself never returns from here
+            worker = super().__enter__()  # eager: starts the worker
             events.append(("worker started", "importing WeasyPrint" if self.eager else "waiting"))
             return worker
 
@@ -386,23 +401,20 @@ def test_the_pdf_is_laid_out_by_a_worker_started_before_the_project_is_loaded(pr
 
 
 @LINUX
-def test_report_build_forks_its_worker_before_anything_imports_weasyprint(project, tmp_path):
-    """The PDF is the build's longest path: `report build` forks the worker that lays it out before it loads the
-    project, and only the worker imports WeasyPrint (about 0.5 s), while this process loads the project."""
+def test_report_build_lays_the_pdf_out_without_ever_importing_weasyprint_itself(project, tmp_path):
+    """The PDF is the build's longest path: `report build` starts the worker that lays it out before it loads
+    the project, and only the worker imports WeasyPrint (about 0.5 s), while this process loads the project."""
     seen = tmp_path / "seen"
     script = (f"import sys\n"
               f"from generator import entry\n"
-              f"from generator.outputs import pdfworker\n"
-              f"real = pdfworker.LayoutWorker.__enter__\n"
-              f"def enter(self):\n"
-              f"    heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint')\n"
-              f"    open({str(seen)!r}, 'a').write(repr(heavy) + '\\n')\n"
-              f"    return real(self)\n"
-              f"pdfworker.LayoutWorker.__enter__ = enter\n"
-              f"sys.exit(entry.main(['--root', {str(project)!r}, 'build']))\n")
+              f"code = entry.main(['--root', {str(project)!r}, 'build'])\n"
+              f"heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint')\n"
+              f"open({str(seen)!r}, 'w').write(repr(heavy))\n"
+              f"sys.exit(code)\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert seen.read_text().splitlines() == ["[]"]  # one worker, forked with none of them imported
+    assert "PDF written to " in result.stdout  # laid out, not reused
+    assert seen.read_text() == "[]"
     assert (project / "site" / "downloads" / PDF_NAME).is_file()
 
 
@@ -456,12 +468,12 @@ def test_a_layout_worker_that_fails_fails_the_build_and_keeps_the_site(built, mo
     before = tree(site)
     monkeypatch.setenv("REPORT_NO_CACHE", "1")
 
-    def failing(html, out):  # in the worker
-        if fault == "killed":
-            os.kill(os.getpid(), signal.SIGKILL)
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
-
-    monkeypatch.setattr(pdfworker, "write_pdf", failing)
+    in_the_worker(monkeypatch, f"import errno, os, signal\n"
+                               f"def failing(html, out, fonts):\n"
+                               f"    if {fault!r} == 'killed':\n"
+                               f"        os.kill(os.getpid(), signal.SIGKILL)\n"
+                               f"    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))\n"
+                               f"layout.write_pdf = failing\n")
     capfd.readouterr()
     assert cli.build(built, site) == 1
     err = capfd.readouterr().err
@@ -480,23 +492,25 @@ def test_an_interrupt_while_the_pdf_is_laid_out_stops_the_worker_and_keeps_the_s
     site = built / "site"
     before = tree(site)
     marker = tmp_path / "worker"
-    script = (f"import os, sys, time\n"
+    slow = (f"import os, time\n"
+            f"def slow(html, out, fonts):\n"
+            f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            f"    time.sleep({WAIT})\n"
+            f"layout.write_pdf = slow\n")
+    script = (f"import sys\n"
               f"from generator import entry\n"
               f"from generator.outputs import pdfworker\n"
-              f"def slow(html, out):\n"
-              f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
-              f"    time.sleep({WAIT})\n"
-              f"pdfworker.write_pdf = slow\n"
+              f"pdfworker.PROGRAM = ('-c', {worker_program(slow)!r})\n"
               f"sys.exit(entry.main(['--root', {str(built)!r}, 'build', '--no-cache']))\n")
     # A session of its own, like a shell job: Ctrl-C reaches the whole group, `kill` only the CLI.
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=built, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     worker = int(wait_for(marker, "the worker did not start laying the PDF out"))
-    # The signal is report's alone to handle: the worker ignores it, and MkDocs runs in a group of its own.
-    # Were either to end of it first, report could take that for a failure before it saw the interrupt.
+    # The signal is report's alone to handle: the worker and MkDocs each run in a group of its own. Were either
+    # to end of it first, report could take that for a failure before it saw the interrupt.
     [mkdocs] = [pid for pid in children(proc.pid) if pid != worker]
-    assert os.getpgid(mkdocs) != os.getpgid(proc.pid)
-    assert ignored_signals(worker) >= {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    assert worker in children(proc.pid)
+    assert os.getpgid(proc.pid) not in {os.getpgid(mkdocs), os.getpgid(worker)}
     if how == "ctrl-c":
         os.killpg(proc.pid, signal.SIGINT)
     else:
@@ -654,11 +668,9 @@ def test_the_key_follows_the_engine_and_the_text_libraries_weasyprint_really_use
 
 def test_a_pdf_subset_by_fonttools_is_laid_out_again_once_harfbuzz_subset_is_installed(
         project, tmp_path, layouts, capsys, monkeypatch):
-    from weasyprint.pdf import fonts
-
     load = pdfcache._load
     with monkeypatch.context() as missing:
-        missing.setattr(fonts, "harfbuzz_subset", None)
+        in_the_worker(missing, layouts.code + WITHOUT_HARFBUZZ_SUBSET)
         missing.setattr(pdfcache, "_load", lambda names: None if "libharfbuzz-subset.so.0" in names else load(names))
         pdfcache.engine_versions.cache_clear()
         try:

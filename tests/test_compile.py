@@ -54,15 +54,21 @@ def test_links_between_pages_are_the_published_urls(kb):
     compiled = Compiler(kb, EXTENSIONS, links=links).compile("vignettes/road-safety.md",
                                                             "# V\n\n[home](../index.md#x) [self](road-safety.md#y)\n")
     assert '<a href="../../#x">home</a> <a href="./#y">self</a>' in compiled.markdown
-    assert compiled.anchored == [("index.md", "x", "../index.md#x"), ("vignettes/road-safety.md", "y", "road-safety.md#y"),
-                                 ("vignettes/road-safety.md", "vignettes-road-safety--v-p1", "#vignettes-road-safety--v-p1")]
+    assert [(a.page, a.anchor, a.url) for a in compiled.anchored] == [
+        ("index.md", "x", "../index.md#x"), ("vignettes/road-safety.md", "y", "road-safety.md#y"),
+        ("vignettes/road-safety.md", "vignettes-road-safety--v-p1", "#vignettes-road-safety--v-p1")]
 
 
-def test_a_link_no_check_before_compiling_sees_is_reported_with_its_file(tmp_path):
-    """A reference-style link is not read by the check of the sources; compiling the page finds it."""
-    root = write_mkdocs_site(tmp_path / "project", {"content/about.md": "# About\n\nSee [the home page][home].\n\n"
-                                                                         "[home]: index.md#nowhere\n"})
+def test_a_link_no_check_before_compiling_sees_is_reported_at_its_line(tmp_path):
+    """Reference-style links are not read by the check of the sources; compiling the page finds them, and says
+    where each is written (the same URL twice: each of its lines)."""
+    about = ("# About\n\nSee [the home page][home] and [the method][method].\n\n[home]: index.md#nowhere\n"
+             "[method]: method.md\n\nAgain: [home][again].\n\n[again]: index.md#nowhere\n")
+    root = write_mkdocs_site(tmp_path / "project", {"content/about.md": about})
     result = run_cli("build", cwd=root)
     assert result.returncode == 1
-    assert ("content/about.md: link to 'index.md#nowhere' — 'index.md' has no heading or anchor '#nowhere'. "
-            "[link.missing-anchor]") in result.stderr
+    assert ("content/about.md:6: link to 'method.md' — there is no such page ('method.md'). [link.missing-page]"
+            in result.stderr)
+    for line in (5, 10):
+        assert (f"content/about.md:{line}: link to 'index.md#nowhere' — 'index.md' has no heading or anchor "
+                "'#nowhere'. [link.missing-anchor]") in result.stderr

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 def visible_examples(page):
-    return page.locator("main li:has(.example-link)").evaluate_all(
+    return page.locator("main tr:has(.example-link)").evaluate_all(
         "items => items.filter(i => i.offsetParent !== null).map(i => i.querySelector('.example-link').textContent)")
 
 
@@ -35,8 +35,8 @@ def test_filters_narrow_the_examples_by_keyboard_and_announce_the_count(page):
                 "a partnership with British Gas to support those with dementia to live safely in the home"]
     assert visible_examples(page) == tertiary
     assert status.inner_text() == f"2 examples shown of {len(everything)}."
-    # The matrix hides the same examples: each is in its SFRS and its partners column.
-    assert page.locator("table .example-link:visible").count() == 4
+    # Each example is one row: the rows of the other levels are hidden, the tertiary ones shown.
+    assert page.locator("table .example-link:visible").count() == 2
     # Area filter: only the British Gas partnership names its area (A).
     page.locator("input[name=area][value=none]").focus()
     page.keyboard.press("Space")

@@ -3,13 +3,14 @@ between a passage and an entity works in both directions."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from generator.compile.project import load_project
 from conftest import REPO, SOURCE
-from sitehtml import norm, read_site, resolve, section_items
+from sitehtml import norm, read_site, resolve, section_items, section_text
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_lessons_illustrated_by_passages_lead_there_and_vignettes_lead_back(page
         key = url(kb.lessons[link.lesson].page)
         target_id, _, section = link.target.partition("#")
         target_key = url(kb.entities[target_id].page)
-        assert links_to(pages, built_site, key, target_key, section or ""), link
+        assert links_to(pages, built_site, key, target_key, section or None), link
         if section:
             assert section in pages[target_key].ids
         assert link.reason.replace("'", "’")[:20] in pages[key].text.replace("'", "’")
@@ -81,6 +82,34 @@ def test_lessons_illustrated_by_passages_lead_there_and_vignettes_lead_back(page
     # Vignette I is the report's exemplar of lesson 4, and says so on its page.
     vignette = pages["vignettes/mental-health-community-triage/index.html"]
     assert "Lesson 4: Focus on being a learning organisation" in vignette.text
+
+
+def test_a_lesson_links_a_vignette_where_the_words_it_quotes_are(pages, built_site, kb):
+    """Not the top of the vignette: the section that holds the quotation, whose id is on the built page; the
+    open data gives the same place."""
+    data = json.loads((built_site / "data" / "knowledge.json").read_text(encoding="utf-8"))
+    illustrated = {row["id"]: row["illustrated_by"] for row in data["lessons"]}
+    checked = 0
+    for link in kb.lesson_links:
+        if link.target not in kb.vignettes:
+            continue
+        lesson = kb.lessons[link.lesson]
+        key, target_key = url(lesson.page), url(kb.vignettes[link.target].page)
+        quote = plain(link.reason)
+        [fragment] = [resolve(built_site, key, href)[1] for text, hrefs in section_items(built_site / key, "illustrated-by")
+                      if quoted(text) == quote for href in hrefs if resolve(built_site, key, href)[0] == target_key]
+        assert target_key.removesuffix("index.html") + (f"#{fragment}" if fragment else "") in illustrated[lesson.id]
+        if quote in lesson_words(lesson.title) and quote not in vignette_words(kb.vignettes[link.target].number):
+            assert fragment == "", link  # the lesson's own words: the vignette as a whole
+            continue
+        first_question = kb.documents[kb.vignettes[link.target].page].headings[0].text
+        if quote in plain(pages[target_key].text.split(first_question)[0]):
+            assert fragment == "", link  # its opening words, under its title
+            continue
+        assert fragment in pages[target_key].ids, link
+        assert quote in plain(section_text(built_site / target_key, fragment)), link
+        checked += 1
+    assert checked >= 8  # of the 11 links to a vignette; the others quote its opening or the lesson
 
 
 def report_words(start: str, end: str, after: str = "") -> str:
@@ -161,13 +190,26 @@ def test_every_prevention_example_links_to_its_words_and_its_words_link_back(pag
     assert kb.examples["example:campus-officers"].level is None
 
 
-def test_the_prevention_matrix_is_complete_without_javascript(built_site, kb):
+def test_the_prevention_matrix_has_a_row_per_example_a_mark_per_service_and_its_passage(built_site, kb):
+    """Complete without JavaScript: each example once, under its level, with a mark in words for each service
+    and the paragraph that names it (its words marked) on demand, left out of the search index."""
     html = (built_site / "prevention-examples" / "index.html").read_text(encoding="utf-8")
-    table = html[html.index("<table"):html.index("</table>")]
-    for ex in kb.examples.values():
-        # once per service column it is carried out by
-        assert table.count(f"#{ex.place.anchor}\"") == len(ex.services), ex.id
     assert re.search(r'<form[^>]*id="explorer"[^>]*hidden', html) or re.search(r'<form[^>]*hidden[^>]*id="explorer"', html)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", html, re.S)
+    assert len(rows) == len(kb.examples)
+    for ex, row in zip(sorted(kb.examples.values(), key=lambda e: LEVEL_ORDER.index(e.level)), rows, strict=True):
+        assert row.count('class="example-link"') == 1 and f'id="pe-{ex.slug}"' in row, ex.id
+        marks = re.findall(r'<td class="pe-mark[^"]*"><span aria-hidden="true">.</span>'
+                           r'<span class="visually-hidden">(yes|no)</span></td>', row)
+        assert marks == ["yes" if s in ex.services else "no" for s in ("Police Scotland", "SFRS", "partners")], ex.id
+        passage = re.search(r'<details class="passage" data-search-exclude="?"?><summary>The passage</summary>(.*?)</details>',
+                            row, re.S)
+        assert passage and f"<mark>{ex.label}</mark>" in passage[1], ex.id
+        assert f'#{ex.place.anchor}"' in passage[1], ex.id
+    assert html.count('class="example-link"') == len(kb.examples)
+
+
+LEVEL_ORDER = ["primary", "secondary", "tertiary", None]
 
 
 def test_every_interview_extract_is_on_voices_and_each_leads_to_the_other(pages, built_site, kb):

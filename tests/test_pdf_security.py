@@ -96,7 +96,7 @@ def outside(tmp_path) -> Path:
 LAY_OUT = """\
 import json, sys
 from pathlib import Path
-from generator.outputs.pdfworker import lay_out
+from generator.outputs.layout import lay_out
 pdf = lay_out(Path(sys.argv[1]).read_text(encoding="utf-8"))
 Path(sys.argv[2]).write_bytes(pdf.data)
 print(json.dumps([[r.kind, r.target] for r in pdf.refused]))

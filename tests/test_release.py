@@ -142,8 +142,13 @@ def test_release_publishes_a_tag_reproducibly_with_its_pdf_checksums_and_pages()
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):  # the PDF's bytes depend on them
         assert text.index(package) < text.index("make build"), package
     assert "site/downloads/*.pdf" in text and "site/SHA256SUMS" in text
-    assert build_job["permissions"] == {"contents": "write"}
-    assert "actions/upload-pages-artifact@" in text and "configure-pages" not in text
+    assert build_job["permissions"] == {"contents": "write", "pages": "read"}  # pages: configure-pages
+    assert "actions/upload-pages-artifact@" in text
+    # The site's address comes from the deployment: configure-pages' base_url, before the build that uses it.
+    [pages] = [s for s in build_job["steps"] if s.get("uses", "").startswith("actions/configure-pages@")]
+    [make] = [s for s in build_job["steps"] if s.get("run") == "make build"]
+    assert build_job["steps"].index(pages) < build_job["steps"].index(make)
+    assert make["env"] == {"SITE_URL": "${{ steps.%s.outputs.base_url }}" % pages["id"]}
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"

@@ -109,8 +109,10 @@ def test_mkdocs_tags_read_as_nothing(tmp_path, capsys):
 
 
 def test_the_command_line_reports_a_syntax_error_in_the_real_mkdocs_yml(tmp_path):
-    root = write_project(tmp_path, {"mkdocs.yml": (REPO / "mkdocs.yml").read_text(encoding="utf-8") + "nav: [\n"})
+    real = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    root = write_project(tmp_path, {"mkdocs.yml": real + "nav: [\n"})
     result = run_cli("check", cwd=root)
     assert result.returncode == 1
-    assert result.stderr == ("mkdocs.yml:102: the file is not valid YAML: expected the node content, but found "
+    end = real.count("\n") + 2  # the line after "nav: ["
+    assert result.stderr == (f"mkdocs.yml:{end}: the file is not valid YAML: expected the node content, but found "
                              "'<stream end>' [config.yaml]\n1 problem found; nothing was built.\n")

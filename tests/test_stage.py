@@ -203,8 +203,21 @@ def test_stage_refuses_the_sources_and_keeps_an_old_folder_when_it_fails(tmp_pat
                                                "![A chart](chart.png)\n", encoding="utf-8")
     result = stage(root, out, "--no-pdf")
     assert result.returncode == 1, result.stderr
-    assert "content/index.md: image 'chart.png' — the site has no file 'chart.png'" in result.stderr
+    assert "content/index.md:5: image 'chart.png' — the site has no file 'chart.png'" in result.stderr
     assert result.stderr.rstrip().endswith(f"nothing was staged; {out} was left as it was.")
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
+
+
+def test_each_host_prints_the_same_citation_metadata_and_cite_this(hosted, built_site):
+    """The pages' metadata travels in their front matter (report_meta), and the theme prints it on any host."""
+    from test_cite import Head
+
+    host, site = hosted
+    for url in ("about/", "vignettes/road-safety/", "lessons/evaluation-matters/", "glossary/", ""):
+        main, other = (Head((s / url / "index.html").read_text(encoding="utf-8")) for s in (built_site, site))
+        ours = [(k, v) for k, v in main.meta if k.startswith(("citation_", "og:")) or k in ("description", "author")]
+        assert ours and [(k, v) for k, v in other.meta if (k, v) in ours or k.startswith("citation_")] == ours, url
+        assert other.json_ld == main.json_ld and " ".join(other.cite_text.split()) == " ".join(main.cite_text.split())
+        assert [a["href"] for a in other.cite_links] == [a["href"] for a in main.cite_links], (host, url)

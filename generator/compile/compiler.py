@@ -23,7 +23,7 @@ from .mdext import ReportExtension
 from .render import page_markdown
 from .templating import REQUIRED_EXTENSIONS
 from .sanitize import Finding
-from .sitelinks import SiteLinks, check_anchors
+from .sitelinks import Anchored, SiteLinks, WrittenAt, check_anchors
 from .standard import StandardExtension
 from .state import RenderState
 
@@ -41,7 +41,7 @@ class CompiledPage:
     unsafe: list[Finding] = field(default_factory=list)  # what the authors' HTML holds that the sanitiser removes
     link_problems: list[Diagnostic] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # with defer_unindexed: the islands left out
-    anchored: list[tuple[str, str, str]] = field(default_factory=list)  # links with an anchor, to check
+    anchored: list[Anchored] = field(default_factory=list)  # links with an anchor, to check
 
 
 def compile_extensions(extensions: Iterable, configs: dict | None) -> tuple[list, dict]:
@@ -79,6 +79,7 @@ class Compiler:
         source = doc.file if doc is not None else page
         writer = self.standard.writer
         self.state.page, writer.page, writer.source = page, page, source
+        writer.written_at = WrittenAt(doc.body, doc.body_line) if doc is not None else None
         self.state.problems = []
         self.md.reset()
         self.md.convert(markdown)
@@ -93,5 +94,5 @@ class Compiler:
         host's settings make that a problem)."""
         if self.links is None or "anchors" not in self.links.failing:
             return []
-        return check_anchors({p.page: (p.source, p.anchored) for p in compiled.values()},
+        return check_anchors((link for p in compiled.values() for link in p.anchored),
                              {p.page: p.ids for p in compiled.values()})

@@ -9,10 +9,13 @@ indexes the page before it writes it may defer it (``RenderState.defer_unindexed
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
 
 from markdown import Markdown
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+from markdown.util import HTML_PLACEHOLDER, AtomicString
 
 from .state import RenderState
 
@@ -75,6 +78,19 @@ class _BlocksPreprocessor(Preprocessor):
         return ISLAND_RE.sub(lambda m: f"\n\n{self.md.htmlStash.store(m['html'])}\n\n", text).split("\n")
 
 
+class _StashedBlock(BlockProcessor):
+    """A block that is only an island's placeholder: a paragraph whose text no inline pattern reads (an atomic
+    string), which the raw HTML postprocessor replaces with the island."""
+
+    PLACEHOLDER = re.compile(HTML_PLACEHOLDER % r"\d+")
+
+    def test(self, parent, block) -> bool:
+        return self.PLACEHOLDER.fullmatch(block) is not None
+
+    def run(self, parent, blocks) -> None:
+        etree.SubElement(parent, "p").text = AtomicString(blocks.pop(0))
+
+
 class CompiledBlocks(Extension):
     """For a host that renders pages compiled with ``marked`` blocks (:class:`.compiler.Compiler`): each block
     of ready HTML, an island, is stashed as it is, so that the host parses none of that HTML again (Python-
@@ -82,3 +98,4 @@ class CompiledBlocks(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
         md.preprocessors.register(_BlocksPreprocessor(md), "report-compiled-blocks", 29)  # before html_block (20)
+        md.parser.blockprocessors.register(_StashedBlock(md.parser), "report-stashed-block", 200)  # before all

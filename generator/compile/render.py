@@ -10,10 +10,12 @@ from markupsafe import Markup
 
 from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, roman_value
 from ..knowledge.glossary import terms_used
-from ..knowledge.lessonlinks import _plain, resolve_target
+from ..knowledge.lessonlinks import _plain, paragraph_text, passage_of, plain_text, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
+from ..knowledge.publication import DETAILS_PAGE, publication_details
 from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
                                  SITE_INDEX, VIGNETTES_INDEX, VOICES_PAGE)
+from .includes import body_with_includes
 from .state import RenderState
 from .templating import LEVEL_OPTIONS, NOT_CLASSIFIED, place_label, render_template
 
@@ -113,7 +115,7 @@ def render_lesson(kb: KnowledgeBase, lesson_id: str) -> str:
     i = lesson.number - 1 if lessons[lesson.number - 1:lesson.number] == [lesson] else lessons.index(lesson)
     links = []
     for link in kb.lesson_links_of(lesson_id):
-        page, anchor, label = resolve_target(kb, link.target)
+        page, anchor, label = passage_of(kb, link)
         whose = Markup("the lesson's words" if _plain(link.reason) in _plain(lesson.markdown) else "the passage's words")
         links.append({"page": page, "anchor": anchor, "label": label, "reason": link.reason, "whose": whose})
     return render_template("lesson.md.j2", kb, lesson.page, lesson=lesson, count=len(lessons), text=Markup(_lesson_text(lesson.markdown)),
@@ -143,17 +145,23 @@ def render_area(kb: KnowledgeBase, area_id: str) -> str:
                    backlinks=_backlinks(kb, area_id, f"focus-group:{area.letter.lower()}"))
 
 
+def _passage(kb: KnowledgeBase, e: PreventionExample) -> tuple[str, str, str]:
+    """The paragraph that names an example, in plain words, around the example's own: (before, words, after)."""
+    text = plain_text(paragraph_text(kb.documents[e.place.page], e.place.location.line))
+    before, words, after = text.partition(" ".join(e.label.split()))
+    return (before, words, after) if words else (text, "", "")
+
+
 def render_prevention_examples(kb: KnowledgeBase) -> str:
     by_level = {value: [e for e in kb.examples.values() if (e.level or NOT_CLASSIFIED) == value]
                 for value, _ in LEVEL_OPTIONS}
-    matrix = {value: {s: [e for e in by_level[value] if s in e.services] for s in SERVICE_COLUMNS}
-              for value, _ in LEVEL_OPTIONS}
     framework = next((h for d in kb.documents.values() for h in d.headings if "prevention" in d.page
                       and h.level == 2), None)
     framework_page = next((d.page for d in kb.documents.values() if framework in d.headings), HOME)
     empty = {value: f"The report names no example of {label.lower()}." for value, label in LEVEL_OPTIONS}
     return render_template("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
-                   services=SERVICE_COLUMNS, areas=list(kb.areas.values()), matrix=matrix, by_level=by_level,
+                   services=SERVICE_COLUMNS, areas=list(kb.areas.values()), by_level=by_level,
+                   passages={e.id: _passage(kb, e) for e in kb.examples.values()},
                    empty=empty, framework_page=framework_page,
                    framework_anchor=framework.anchor if framework else "",
                    framework_label=place_label(kb, Place(framework_page, "", framework.text if framework else None,
@@ -240,9 +248,10 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
     doc = kb.documents.get(page)
     if doc is None:
         return _generated_page(kb, page, links)
+    body = body_with_includes(kb, doc, links)
     if doc.kind == "vignette":
         if "vignette" not in doc.meta:
-            return doc.body
+            return body
         vid = doc.meta["vignette"]
         vignette = kb.vignettes[vid]
         header = render_template("vignette_header.md.j2", kb, page, host_links=links, v=vignette, levels=_levels_of(kb, vid),
@@ -250,17 +259,27 @@ def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links:
         lesson_links = [{"lesson_label": kb.lessons[link.lesson].label, "lesson_page": kb.lessons[link.lesson].page,
                          "reason": link.reason} for link in kb.lesson_links_to(vid) if link.target == vid]
         if not site_extras:
-            return header + "\n" + doc.body
-        footer = render_template("vignette_footer.md.j2", kb, page, header + doc.body,
+            return header + "\n" + body
+        footer = render_template("vignette_footer.md.j2", kb, page, header + body,
                          examples=kb.examples_of(vid),
                          lesson_links=lesson_links, backlinks=_backlinks(kb, vid))
-        return header + "\n" + doc.body + "\n" + footer
+        return header + "\n" + body + "\n" + footer
     if not site_extras:
-        return doc.body
+        return body
     if page == VIGNETTES_INDEX and kb.vignettes:
-        return doc.body + "\n" + render_vignettes_table(kb, doc.body)
+        return body + "\n" + render_vignettes_table(kb, body)
     if page == GLOSSARY_PAGE and kb.terms:
-        return doc.body + "\n" + render_glossary_table(kb)
+        return body + "\n" + render_glossary_table(kb)
     if page == HOME and (kb.lessons or kb.vignettes):
-        return doc.body + "\n" + render_home_overview(kb)
-    return doc.body
+        return body + "\n" + render_home_overview(kb)
+    if page == DETAILS_PAGE and kb.publication is not None:
+        return render_about(kb, body)
+    return body
+
+
+def render_about(kb: KnowledgeBase, body: str) -> str:
+    """The About page with its "Publication details" from the record, under its title."""
+    title = re.search(r"^# .*$", body, re.M)
+    at = title.end() if title else 0
+    details = render_template("publication_details.md.j2", kb, DETAILS_PAGE, details=publication_details(kb)[0])
+    return f"{body[:at]}\n\n{details}\n{body[at:]}"

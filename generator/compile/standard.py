@@ -23,7 +23,7 @@ from markdown.treeprocessors import Treeprocessor
 from ..common.diagnostics import Diagnostic
 from .islands import island
 from .sanitize import clean
-from .sitelinks import SiteLinks
+from .sitelinks import Anchored, SiteLinks, WrittenAt
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # What a heading's HTML holds besides text, written as it is: a comment, a tag (attribute values may hold '>'),
@@ -38,7 +38,7 @@ class Written:
 
     markdown: str = ""
     ids: set[str] = field(default_factory=set)  # every id on the page, with those of its raw HTML
-    links: list[tuple[str, str, str]] = field(default_factory=list)  # (page, anchor, as written) to check
+    links: list[Anchored] = field(default_factory=list)  # links with an anchor, to check
     problems: list[Diagnostic] = field(default_factory=list)  # links to nowhere
 
 
@@ -48,18 +48,21 @@ class StandardWriter(Treeprocessor):
     another processor has made the links already (the PDF's). ``sanitize``: every block's HTML goes through the
     sanitiser, for a host that would not clean the page itself. ``marked``: every block of HTML is written as an
     island, for a host that stashes it as it is (:class:`.islands.CompiledBlocks`). The compile step sets
-    ``page`` (its site path) and ``source`` (its file, for problems) before each page."""
+    ``page`` (its site path), ``source`` (its file, for problems) and ``written_at`` (where its links are
+    written) before each page."""
 
     def __init__(self, md: Markdown, links: SiteLinks | None, sanitize: bool, marked: bool):
         super().__init__(md)
         self.site_links, self.sanitize, self.marked = links, sanitize, marked
         self.page = self.source = ""
+        self.written_at: WrittenAt | None = None  # where the page's file writes its links
         self.written = Written()
 
     def run(self, root: etree.Element) -> etree.Element:
         written = self.written = Written()
         if self.site_links is not None:
-            written.links, written.problems = self.site_links.rewrite(root, self.page, self.source)
+            written.links, written.problems = self.site_links.rewrite(root, self.page, self.source,
+                                                                             self.written_at)
         labels = _toc_labels(getattr(self.md, "toc_tokens", []))
         blocks: list[str | list[str]] = []  # a heading, or the blocks of HTML up to the next one
         for el in root:

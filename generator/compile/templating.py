@@ -65,7 +65,7 @@ def _island(context, html: str, indexed: bool = True) -> Markup:
     return Markup(island(html, context["fragments"].new_terms(), indexed=indexed))
 
 
-class _PageFragments:
+class PageFragments:
     """The page's ``Fragments``, made on first use (most pages have no island). ``plain``: the PDF, which
     has no glossary to link to — text is just text."""
 
@@ -148,7 +148,7 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
             return link(area.page, "", text)
         return Markup.escape(text)
 
-    fragments = _PageFragments(kb, page, before, plain=links is not None)
+    fragments = PageFragments(kb, page, before, plain=links is not None)
 
     def voice_parts(quotes) -> list[tuple]:
         """For each extract, in order: it, its words as HTML, its area's link, and the link and words that

@@ -119,13 +119,16 @@ class AuthorYearStyle(BaseStyle):
             self._web(),
         ]
 
+    def _published(self):  # "Place: Publisher."
+        return optional[sentence[join(sep=": ")[optional[rich_field("address")],
+                                                first_of[optional[rich_field("institution")], rich_field("publisher")]]]]
+
     def _document(self, e):
-        return toplevel[
-            self._head(),
-            sentence[tag("em")[rich_field("title")]],
-            optional[sentence[first_of[optional[rich_field("institution")], optional[rich_field("publisher")]]]],
-            self._web(),
-        ]
+        return toplevel[self._head(), sentence[tag("em")[rich_field("title")]], self._published(), self._web()]
+
+    def get_incollection_template(self, e):  # a part of a work: "'Title', in *Book*. Place: Publisher."
+        return toplevel[self._head(), join["'", rich_field("title"), "', in ", tag("em")[rich_field("booktitle")], "."],
+                        self._published(), self._web()]
 
     get_techreport_template = _document
     get_report_template = _document

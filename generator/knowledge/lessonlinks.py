@@ -12,7 +12,8 @@ from ..common.diagnostics import Diagnostics, did_you_mean, excerpt
 from ..sources.dialect import CITATION_TEXT_RE, SPAN_ENTITY_RE, XREF_RE, strip_declarations
 from ..sources.frontmatter import nested_lines
 from ..sources.scan import Scan
-from .model import KnowledgeBase, LessonLink, SourceLocation
+from .includes import section_text
+from .model import Document, KnowledgeBase, LessonLink, SourceLocation
 
 # **, __, and a * not inside a word: "\*\*|__|(?<!\w)\*|\*(?!\w)", with the look-behind moved after the "*" it
 # precedes (a "*" not preceded by a word character), so that every branch starts with a character the
@@ -40,17 +41,6 @@ def _plain(markdown: str) -> str:
     return plain_text(markdown).replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
 
 
-def _section_text(kb: KnowledgeBase, page: str, anchor: str) -> str | None:
-    doc = kb.documents[page]
-    headings = list(doc.headings)
-    lines = doc.body.split("\n")
-    for i, h in enumerate(headings):
-        if h.anchor == anchor:
-            end = next((x.line for x in headings[i + 1:] if x.level <= h.level), doc.body_line + len(lines))
-            return "\n".join(lines[h.line - doc.body_line: end - doc.body_line])
-    return None
-
-
 def target_text(kb: KnowledgeBase, target: str) -> str | None:
     """The report's text at a link target: a section of a chapter, or an entity's own words."""
     if "#" in target:
@@ -58,19 +48,26 @@ def target_text(kb: KnowledgeBase, target: str) -> str | None:
         entity = kb.entities.get(eid)
         if entity is None or not eid.startswith("chapter:"):
             return None
-        return _section_text(kb, entity.page, anchor)
+        return section_text(kb.documents[entity.page], anchor)
     if target in kb.vignettes:
         return kb.documents[kb.vignettes[target].page].body
     if target in kb.examples:
         ex = kb.examples[target]
-        return _paragraph(kb.documents[ex.place.page], ex.place.location.line)
+        return paragraph_text(kb.documents[ex.place.page], ex.place.location.line)
     if target in kb.quotes:
         return kb.quotes[target].markdown
     return None
 
 
-def _paragraph(doc, line: int) -> str:
-    return doc.body.split("\n")[line - doc.body_line]
+def paragraph_text(doc: Document, line: int) -> str:
+    """The Markdown of the paragraph (the lines between blank lines) that holds the document's line ``line``."""
+    lines = doc.body.split("\n")
+    first = last = line - doc.body_line
+    while first > 0 and lines[first - 1].strip():
+        first -= 1
+    while last + 1 < len(lines) and lines[last + 1].strip():
+        last += 1
+    return "\n".join(lines[first:last + 1])
 
 
 def resolve_target(kb: KnowledgeBase, target: str) -> tuple[str, str, str] | None:
@@ -89,6 +86,22 @@ def resolve_target(kb: KnowledgeBase, target: str) -> tuple[str, str, str] | Non
     if entity is None:
         return None
     return entity.page, entity.anchor, entity.label
+
+
+def passage_of(kb: KnowledgeBase, link: LessonLink) -> tuple[str, str, str]:
+    """(page, anchor, label) where a lesson's link leads: on a page it names whole (a vignette), the innermost
+    section that holds the quoted words, so that the reader lands on them (the page itself when they are the
+    lesson's words); anywhere else, the target itself."""
+    page, anchor, label = resolve_target(kb, link.target)
+    doc = kb.documents.get(page)
+    if anchor or "#" in link.target or doc is None:
+        return page, anchor, label
+    words = _plain(link.reason)
+    holding = [h for h in doc.headings if words in _plain(section_text(doc, h.anchor) or "")]
+    if not holding:
+        return page, anchor, label
+    inner = max(holding, key=lambda h: h.level)
+    return page, inner.anchor, f"{label} › {inner.text}"
 
 
 def read_lesson_links(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, root: Path | None) -> None:

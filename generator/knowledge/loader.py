@@ -17,7 +17,9 @@ from ..common.limits import SLUG_CHARS, exhausted, markdown_within_limits
 from .loadcache import LoadCache
 from .entities import build_entities
 from .glossary import terms_used
+from .includes import read_includes
 from .model import Citation, Document, Entity, KnowledgeBase, SourceLocation, Vignette, XRef
+from .publication import load_publication, publication_details
 from ..common.project import Layout
 from ..common.vocabulary import AREAS, SERVICES, SLUG_RE, is_numeral, numerals, roman
 from ..sources.dialect import stray_table_captions
@@ -26,7 +28,7 @@ from ..sources.outside import report_links_outside, stays_inside  # noqa: F401 (
 from .sitemap import generated_page_paths, vignette_page
 
 
-CHAPTER_FIELDS: dict[str, type] = {"description": str, "illustrated_by": dict, "terms": dict}
+CHAPTER_FIELDS: dict[str, type] = {"description": str, "illustrated_by": dict, "terms": dict, "publication": dict}
 VIGNETTE_FIELDS: dict[str, Any] = {
     "number": str, "title": str, "area": str, "services": list, "partners": list,
 }
@@ -72,6 +74,8 @@ def _load_project(root: Path, layout: Layout, cache: LoadCache) -> tuple[Knowled
             unread.add(page)
 
     build_entities(kb, scans, diags, root)
+    read_includes(kb, scans, diags)
+    kb.publication = load_publication(root, kb, diags)
     # With a page unread, what nothing links to, uses or cites is not known: it might.
     _check_references(kb, diags, also_cited, complete=not unread)
     _check_links(kb, scans, diags, unread)
@@ -359,7 +363,8 @@ def _check_references(kb: KnowledgeBase, diags: Diagnostics, also_cited: set[str
                               f"points readers to it. Link it where the report mentions it: [][{eid}].",
                               "entity.unlinked")
     if kb.terms:
-        used: set[str] = set()
+        # The About page prints the publication details, with their terms (ISBN, ISSN).
+        used: set[str] = terms_used(kb, " ".join(publication_details(kb)[0])) if kb.publication else set()
         for doc in kb.documents.values():
             if doc.page != "glossary.md":
                 used |= terms_used(kb, doc.body)

@@ -127,6 +127,16 @@ class LessonLink:
 
 
 @dataclass(frozen=True)
+class Include:
+    """A section of another page, shown where ``{% include page.md#heading-id %}`` stands."""
+
+    line: int  # the directive's line in the including page's file
+    page: str  # the included page's site path
+    heading: Heading  # the included section's heading there
+    level: int  # the level that heading takes where it is shown: one below the heading above the directive
+
+
+@dataclass(frozen=True)
 class PreventionExample:
     """An example of prevention the report names, marked on the exact words that name it."""
 
@@ -209,6 +219,33 @@ class Backlink:
         return self.page_title
 
 
+@dataclass(frozen=True)
+class Publication:
+    """The report as a publication: the record in the front matter of its About page (``publication:``), from
+    which every citation, download and page's metadata is made. Text is plain (one line each)."""
+
+    title: str
+    authors: tuple[str, ...]  # organisations, as the report names them ("SIPR")
+    publisher: str  # "Scottish Government"
+    place: str  # of publication: "Edinburgh"
+    year: int
+    month: int | None
+    series: tuple[str, ...] = ()
+    isbn: str = ""
+    issn: str = ""
+    language: str = ""  # BCP 47, "en-GB"
+    prepared_for: str = ""
+    address: str = ""  # the publisher's
+    production: str = ""
+    format: str = ""
+    location: SourceLocation | None = None  # the record's first line
+
+    @property
+    def date(self) -> str:
+        """'2018-02' (ISO 8601), or the year alone."""
+        return f"{self.year:04d}-{self.month:02d}" if self.month else f"{self.year:04d}"
+
+
 @dataclass
 class KnowledgeBase:
     documents: dict[str, Document] = field(default_factory=dict)  # by site path
@@ -223,6 +260,8 @@ class KnowledgeBase:
     terms: dict[str, Term] = field(default_factory=dict)  # by id, alphabetical
     backlinks: dict[str, list[Backlink]] = field(default_factory=dict)  # by target entity id
     texts: dict[str, str] = field(default_factory=dict)  # site path -> its file's whole text, as read
+    includes: dict[str, tuple[Include, ...]] = field(default_factory=dict)  # by including page, checked
+    publication: Publication | None = None  # the About page's record, when it has one
 
     # Lookups by page, key or vignette are indexed once (see index()), so that rendering every page is
     # linear in the size of the report rather than pages × entities.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from functools import lru_cache
+from urllib.parse import quote
 
 from .model import KnowledgeBase
 
@@ -23,14 +24,15 @@ LESSONS_INDEX = "lessons/index.md"
 AREAS_INDEX = "areas/index.md"
 VIGNETTES_INDEX = "vignettes/index.md"
 SITE_INDEX = "site-index.md"  # every page and its sections: what the header's search leads to without JavaScript
-# The report's chapters, which the PDF prints (with everything under vignettes/) in the order of mkdocs.yml's nav.
-# The home page, About and the site's own pages (lessons, areas, voices, glossary, …) are not the printed report.
+DOWNLOADS = "downloads"  # the folder the PDF is published in
+PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
+# The report's own chapters (the PDF prints them, with everything under vignettes/, in the nav's order).
 REPORT_CHAPTERS = frozenset({
     "executive-summary.md", "introduction.md", "partnership-working-and-innovation.md",
     "practices-of-prevention.md", "conclusions.md", "references.md",
 })
-DOWNLOADS = "downloads"  # the folder the PDF is published in
-PDF_NAME = "year3-partnership-innovation-prevention.pdf"  # published as downloads/<PDF_NAME>
+# Characters a URL keeps as they are in its path and in its fragment (RFC 3986's pchar, and "/" and "?").
+URL_SAFE = "/?:@!$&'()*+,;=-._~"
 
 
 def vignette_page(file_name: str) -> str:
@@ -96,6 +98,15 @@ def site_url(page: str) -> str:
     if stem.endswith("/index"):
         return stem.removesuffix("index")
     return stem + "/"
+
+
+def public_url(page: str, root_url: str | None, anchor: str = "") -> str:
+    """A page's URL, relative to the site's root, or absolute under ``root_url`` when it is given (and not
+    empty), its path and anchor percent-encoded: ``public_url('areas/a.md', 'https://x.org/r/', 'q')`` ->
+    ``'https://x.org/r/areas/a/#q'``."""
+    base = root_url.rstrip("/") + "/" if root_url else ""
+    fragment = f"#{quote(anchor, safe=URL_SAFE)}" if anchor else ""
+    return base + quote(site_url(page), safe=URL_SAFE) + fragment
 
 
 @lru_cache(maxsize=65536)

@@ -18,11 +18,10 @@ import io
 import json
 from pathlib import Path
 from typing import Callable
-from urllib.parse import quote
 
 from ..common.vocabulary import roman_value
 from ..knowledge import sitemap
-from ..knowledge.lessonlinks import plain_text, resolve_target
+from ..knowledge.lessonlinks import passage_of, plain_text
 from ..knowledge.model import KnowledgeBase, Place
 from ..knowledge.publication import LICENCE, OGL_URL, publication_details
 
@@ -33,8 +32,6 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / SCHEMA
 LIST_SEPARATOR = "; "
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Characters a URL keeps as they are in its path and in its fragment (RFC 3986's pchar, and "/" and "?").
-URL_SAFE = "/?:@!$&'()*+,;=-._~"
 BOM = "\ufeff"  # Excel reads a CSV file as UTF-8 only when it starts with one
 
 Url = Callable[..., str]  # (page, anchor="") -> the passage's URL
@@ -43,11 +40,10 @@ Url = Callable[..., str]  # (page, anchor="") -> the passage's URL
 def data_files(kb: KnowledgeBase, site_url: str | None = None) -> dict[str, bytes]:
     """Every file of the data folder by its path under the site (``'data/lessons.csv'``). URLs are relative
     to the site's root, or absolute under ``site_url`` when it is given."""
-    base = "" if site_url is None else site_url.rstrip("/") + "/"
+    base = site_url.rstrip("/") + "/" if site_url else ""
 
     def url(page: str, anchor: str = "") -> str:
-        fragment = f"#{quote(anchor, safe=URL_SAFE)}" if anchor else ""
-        return base + quote(sitemap.site_url(page), safe=URL_SAFE) + fragment
+        return sitemap.public_url(page, site_url, anchor)
 
     schema_bytes = SCHEMA_FILE.read_bytes()
     schema = json.loads(schema_bytes)
@@ -89,7 +85,7 @@ def _lessons(kb: KnowledgeBase, url: Url) -> list[dict]:
             "title": plain_text(lesson.title),
             "text": plain_text(lesson.markdown),
             "vignettes": list(dict.fromkeys(link.target for link in links if link.target in kb.vignettes)),
-            "illustrated_by": list(dict.fromkeys(url(*resolve_target(kb, link.target)[:2]) for link in links)),
+            "illustrated_by": list(dict.fromkeys(url(*passage_of(kb, link)[:2]) for link in links)),
             "page_url": url(lesson.page),
             **_placed(kb, lesson.place, url),
         })

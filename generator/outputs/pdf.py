@@ -12,7 +12,7 @@ WeasyPrint 70 misplaces them, and drops some when the footnote area has a top bo
 Reproducible: dates come from ``SOURCE_DATE_EPOCH`` (UTC), fonts are the project's own
 (``generator/outputs/fonts/``), and nothing in the PDF depends on the folder, time zone or locale. So a PDF
 laid out once can be reused while its inputs stay the same (:mod:`.pdfcache`, ``build_pdf(cache=…)``).
-WeasyPrint lays it out in :mod:`.pdfworker`, in this process or in a worker forked early.
+WeasyPrint lays it out in :mod:`.layout`, in a worker process of its own (:mod:`.pdfworker`).
 
 Every page's HTML goes through the sanitiser (:mod:`.sanitize`) before WeasyPrint sees it; what it would
 remove is an error, as on the site.
@@ -50,7 +50,7 @@ from ..compile.render import page_markdown
 from ..compile.templating import REQUIRED_EXTENSIONS
 from ..compile.sanitize import clean
 from ..knowledge.model import KnowledgeBase
-from ..knowledge.publication import OGL_URL, publication_details
+from ..knowledge.publication import MONTHS, OGL_URL, month_year, publication_details
 from .pdfcache import PdfCache
 from .pdflinks import Heading, PdfExtension, PdfRenderState, global_id, page_id
 from .pdfworker import FONTS_DIR, WRITE_OPTIONS
@@ -69,8 +69,6 @@ SUBJECT = ("Year 3 thematic case study of the evaluation of police and fire refo
            "and Rescue Service.")
 KEYWORDS = ("police and fire reform", "Police Scotland", "Scottish Fire and Rescue Service", "partnership",
             "innovation", "prevention", "public service reform", "evaluation", "Scotland")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 
 
 @dataclass
@@ -111,7 +109,9 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
                                          "pdf.unknown-page")])
         markdown = doc.body
     headings: list[Heading] = []
-    compiler = Compiler(kb, BASE_EXTENSIONS, links=None, state=state, extra=[PdfExtension(state, headings)])
+    kind = doc.kind if doc is not None else "generated"
+    compiler = Compiler(kb, BASE_EXTENSIONS, links=None, state=state,
+                        extra=[PdfExtension(state, headings, demote=int(kind == "vignette"))])
     try:
         compiled = compiler.compile(page, markdown)
         # WeasyPrint sees only what a page may hold.
@@ -122,9 +122,19 @@ def render_page(kb: KnowledgeBase, page: str, in_pdf: frozenset[str]) -> Rendere
     if compiled.problems or compiled.unsafe:
         raise BuildError([Diagnostic(doc.file if doc else page, None, p, "pdf.render") for p in compiled.problems]
                          + html_problems(kb, page, compiled.unsafe))
-    kind = doc.kind if doc is not None else "generated"
     title = next((h.text for h in headings if h.level == 1), doc.title if doc else page)
     return RenderedPage(page, page_id(page), kind, title, html, headings)
+
+
+def nested(pages: list[RenderedPage]) -> list[tuple[RenderedPage, list[RenderedPage]]]:
+    """The pages, each with the vignettes that follow it (the annex, which introduces them, holds them)."""
+    sections: list[tuple[RenderedPage, list[RenderedPage]]] = []
+    for p in pages:
+        if p.kind == "vignette" and sections:
+            sections[-1][1].append(p)
+        else:
+            sections.append((p, []))
+    return sections
 
 
 def contents(pages: list[RenderedPage]) -> list[ContentsEntry]:
@@ -145,9 +155,6 @@ def contents(pages: list[RenderedPage]) -> list[ContentsEntry]:
     return entries
 
 
-def _authors(details: dict[str, str]) -> list[str]:
-    return [a.strip() for a in re.split(r",\s*|\s+and\s+", details.get("Authors", "")) if a.strip()]
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -162,12 +169,6 @@ def _moment(epoch: int | None) -> datetime:
 def _long_date(moment: datetime) -> str:
     """'28 February 2018', whatever the locale."""
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
-def _published(details: dict[str, str]) -> str:
-    """The month of publication, e.g. 'February 2018', from 'Published by: …, February 2018'."""
-    m = re.search(r"(%s)\s+\d{4}" % "|".join(MONTHS), details.get("Published by", ""))
-    return m[0] if m else ""
 
 
 @lru_cache(maxsize=1)
@@ -201,20 +202,22 @@ def render_document(kb: KnowledgeBase, pages: list[str], *, details_page: str = 
     in_pdf = frozenset(pages)
     rendered = [render_page(kb, p, in_pdf) for p in pages]
     details, copyright_line = publication_details(kb, details_page)
-    title = details.get("Title") or (rendered[0].title if rendered else "Report")
+    pub = kb.publication
+    title = pub.title if pub else (rendered[0].title if rendered else "Report")
     return PdfDocument(dict(
         title=title,
         details=details,
-        series=details.get("Series", "").split(";")[0].strip(),
-        authors=_authors(details),
+        series=pub.series[0] if pub and pub.series else "",
+        authors=list(pub.authors) if pub else [],
         organisations=details.get("Authors", ""),
-        published=_published(details),
+        published=month_year(pub) if pub else "",
         copyright=copyright_line,
         subject=SUBJECT,
         keywords=KEYWORDS,
         ogl_url=OGL_URL,
         version=release.version(),
         pages=rendered,
+        sections=nested(rendered),
         contents=contents(rendered),
         fonts=FONTS_DIR.as_uri() + "/",
     ))
@@ -277,7 +280,8 @@ def build_pdf(kb: KnowledgeBase, pages: list[str], out: Path | str, *, details_p
     ``details_page`` gives the cover's and back matter's publication details; ``epoch`` (default:
     ``SOURCE_DATE_EPOCH``, else now) dates the build. With a ``cache``, a PDF laid out before from the
     same inputs is copied instead of laid out again, and a new one is kept for next time. ``layout``
-    lays the PDF out and writes it (default: :func:`.pdfworker.write_pdf`; e.g. :meth:`.pdfworker.LayoutWorker.write_pdf`).
+    lays the PDF out and writes it (default: :func:`.pdfworker.write_pdf`, a worker started for it; e.g.
+    :meth:`.pdfworker.LayoutWorker.write_pdf`, one started earlier).
 
     Without ``SOURCE_DATE_EPOCH`` the PDF is dated to the second, which would make every build's key
     new: its key takes the day only (the date the PDF prints), so a PDF laid out earlier the same day is

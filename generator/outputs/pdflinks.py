@@ -16,10 +16,12 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from ..compile.state import RenderState
-from ..knowledge.sitemap import global_id, page_id
+from ..knowledge.sitemap import BIBLIOGRAPHY_PAGE, global_id, page_id
 from ..sources.dialect import BLOCK_KINDS
 
 ID_ATTRIBUTES = ("id",)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+TITLE_CLASS = "page__title"  # a page's title that is not an h1 in the PDF (a vignette's)
 IDREF_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "for", "headers")
 
 
@@ -57,12 +59,16 @@ class PdfLinks(Treeprocessor):
     """Prefix every id with the page's id; turn ``page.md#anchor`` links into ``#page--anchor``.
 
     Runs last (after toc has given headings their ids); records the page's h1 and h2 for the contents.
+    Then moves every heading ``demote`` levels down (a vignette is a section of the annex that introduces
+    it: its title an h2 in the annex's h1), and makes the bibliography's entries paragraphs (an entry is
+    not a section of the document: a screen reader's list of headings would be the list of sources).
     """
 
-    def __init__(self, md: Markdown, state: PdfRenderState, headings: list[Heading]):
+    def __init__(self, md: Markdown, state: PdfRenderState, headings: list[Heading], demote: int = 0):
         super().__init__(md)
         self.state = state
         self.headings = headings
+        self.demote = demote
         self.page_ids = {page_id(p) for p in state.in_pdf}
 
     def run(self, root):
@@ -84,6 +90,18 @@ class PdfLinks(Treeprocessor):
                     el.set("href", target)
             if el.tag in ("h1", "h2") and el.get("id"):
                 self.headings.append(Heading(int(el.tag[1]), el.get("id"), self._text(el)))
+            if el.tag in HEADINGS:
+                self._retag(el)
+
+    def _retag(self, el) -> None:
+        level = int(el.tag[1])
+        if self.state.page == BIBLIOGRAPHY_PAGE and level == 2:
+            el.tag = "p"
+            el.set("class", (el.get("class", "") + " reference__label").strip())
+        elif self.demote:
+            el.tag = f"h{min(level + self.demote, 6)}"
+            if level == 1:
+                el.set("class", (el.get("class", "") + " " + TITLE_CLASS).strip())
 
     def _text(self, el) -> str:
         """A heading's words as a reader sees them: Python-Markdown keeps raw HTML and entities as
@@ -119,11 +137,12 @@ class PdfLinks(Treeprocessor):
 
 
 class PdfExtension(Extension):
-    def __init__(self, state: PdfRenderState, headings: list[Heading]):
+    def __init__(self, state: PdfRenderState, headings: list[Heading], demote: int = 0):
         self.state = state
         self.headings = headings
+        self.demote = demote
         super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
         # After toc (5), which gives the headings their ids.
-        md.treeprocessors.register(PdfLinks(md, self.state, self.headings), "report-pdf-links", 1)
+        md.treeprocessors.register(PdfLinks(md, self.state, self.headings, self.demote), "report-pdf-links", 1)

@@ -20,6 +20,7 @@ what it leaves out (``data-search-exclude`` still says so to Material's search).
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,12 @@ from ..compile.sanitize import clean
 from ..compile.sitelinks import FAILING_BY_DEFAULT, LINK_CHECKS, SiteLinks
 from ..knowledge.loader import stays_inside
 from ..knowledge.model import KnowledgeBase
+from ..knowledge.publication import site_settings
 from ..knowledge.siteconfig import CONFIG
 from ..knowledge.sitemap import DOWNLOADS, generated_page_paths, out_of_nav, search_boosts
+from .cite import cite_files
 from .data import data_files
+from .pagemeta import page_metadata
 from ..sources.frontmatter import read_yaml, split
 
 DOCS = "docs"
@@ -74,12 +78,15 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
     if problems:
         return problems
     boosts = search_boosts(kb)
+    root_url = site_url(config)
+    pdf_path = f"{DOWNLOADS}/{pdf.name}" if pdf is not None else None
     for page, result in compiled.items():
-        _write(docs / staged_path(page), _front_matter(kb, page, boosts.get(page)) + result.markdown)
+        meta = page_metadata(kb, page, root_url, pdf_path)
+        _write(docs / staged_path(page), _front_matter(kb, page, boosts.get(page), meta) + result.markdown)
     for name, source in static.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, docs / name)
-    for name, content in data_files(kb, config.get("site_url")).items():
+    for name, content in {**data_files(kb, root_url), **cite_files(kb, root_url)}.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_bytes(content)
     theme = config.get("theme") if isinstance(config.get("theme"), dict) else {"name": config.get("theme")}
@@ -89,7 +96,10 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
             (out / OVERRIDES / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / OVERRIDES / name)
         theme = {**theme, "custom_dir": OVERRIDES}
-    staged = _staged_config(config, theme, pdf, sorted(out_of_nav(kb) & generated_page_paths(kb)))
+    staged = _staged_config({**site_settings(kb.publication), **config}, theme, pdf,
+                            sorted(out_of_nav(kb) & generated_page_paths(kb)))
+    if "site_url" in config:
+        staged["site_url"] = root_url
     if "nav" in config:
         staged["nav"] = _staged_nav(config["nav"], set(pages))
     _write(out / CONFIG, yaml.safe_dump(staged, sort_keys=False, allow_unicode=True, width=120))
@@ -166,20 +176,32 @@ def _static_files(root: Path, folder: Path) -> dict[str, Path]:
     return found
 
 
-def _front_matter(kb: KnowledgeBase, page: str, boost: int | None) -> str:
+def site_url(config: dict, environ=os.environ) -> str | None:
+    """The site's address: mkdocs.yml's ``site_url``, or the environment's ``SITE_URL`` when mkdocs.yml reads it
+    from there (``!ENV SITE_URL``, which the staged mkdocs.yml gets as the value); None when neither says."""
+    value = config.get("site_url")
+    if value is None and "site_url" in config:
+        value = environ.get("SITE_URL")
+    return value if isinstance(value, str) and value else None
+
+
+def _front_matter(kb: KnowledgeBase, page: str, boost: int | None, report_meta: dict) -> str:
     """The page's front matter for the host: the author's, its title and description as HTML text (themes
-    print them as they are), and its rank in search as the plugin gives it (``boost``)."""
+    print them as they are), its rank in search as the plugin gives it (``boost``), and what the theme
+    prints of its metadata and "Cite this" (``report_meta``, :mod:`.pagemeta`; its description the page's
+    unless the author gave one)."""
     meta: dict = {}
     if page in kb.texts:
         front = split(kb.texts[page], page, Diagnostics()).front_matter
         meta = dict(front.data) if front is not None else {}
+    meta["report_meta"] = report_meta
+    if report_meta["description"]:
+        meta.setdefault("description", report_meta["description"])
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
             meta[key] = str(escape(meta[key]))
     if boost is not None:
         meta.setdefault("search", {"boost": boost})
-    if not meta:
-        return ""
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=120) + "---\n\n"
 
 

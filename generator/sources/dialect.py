@@ -8,6 +8,8 @@
   (``[road safety programmes]{#example:road-safety-programmes level=primary}``, ``['the normal now' (A14)]{#quote}``).
 - Interview extracts: a block quote whose last line is its attribution (``> — A04 police``), and inline quotes that
   end with their interviewee's code in brackets.
+- Includes: a line of its own, ``{% include executive-summary.md#wider-lessons %}``, shows a section of another page
+  (a page of the project, by its path as a link gives it, and a heading's id) where it stands.
 
 Anything inside ``{#…}`` is parsed and checked by the knowledge stage; these patterns only find it.
 """
@@ -44,6 +46,10 @@ ATTRIBUTION_RE = re.compile(
 # (The quote is greedy, up to its last non-space: a lazy one tried the spaces after every word of it.)
 INLINE_QUOTE_RE = re.compile(r"^(?P<quote>.*\S)\s*\((?P<code>[A-D]\d{2}|FG[A-D])(?:\s+(?P<role>police|fire|partner))?\)$",
                              re.I)
+
+# "{% include page.md#heading-id %}": any "{% … %}" line is a directive, so that a misspelt one is reported, not shown.
+DIRECTIVE_RE = re.compile(r"^(?P<indent>(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*)\{%(?P<body>.*)%\}[ \t]*$")
+INCLUDE_RE = re.compile(r"^\s*include\s+(?P<page>[^\s#]+)(?:#(?P<anchor>[^\s#]*))?\s*$")
 
 
 @dataclass(frozen=True)

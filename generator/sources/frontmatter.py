@@ -75,6 +75,19 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastStrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _dates_as_text(loader_class: type | None) -> None:
+    """Dates read as the text they are: no field is a date, and YAML's reading of one that does not exist
+    (``2018-02-30``) raises a ValueError, not a YAML error with its line."""
+    if loader_class is not None:
+        loader_class.yaml_implicit_resolvers = {
+            first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+_dates_as_text(_StrictLoader)
+_dates_as_text(_FastStrictLoader)
+
+
 def _tags_read_as_none(loader_class: type | None) -> type | None:
     if loader_class is None:
         return None

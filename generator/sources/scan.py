@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from markdown.extensions.toc import slugify
 
-from .dialect import ATTRIBUTION_RE, BLOCK_ENTITY_RE, CITATION_RE, SPAN_ENTITY_RE, XREF_RE, CitationItem, parse_citation
+from .dialect import (ATTRIBUTION_RE, BLOCK_ENTITY_RE, CITATION_RE, DIRECTIVE_RE, SPAN_ENTITY_RE, XREF_RE, CitationItem,
+                      parse_citation)
 
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 HEADING_RE = re.compile(r"(#{1,6})\s+(.*)")  # the title without its closing #s: see heading_title
@@ -39,7 +40,7 @@ class Heading:
 
 # A line's closing attribute list ('{: #id .class }', '{#id}'), and its id — the first '{' of its kind after the
 # line's last-but-one '}' that the line's last '}' closes (see _closing_braces).
-_ATTR_OPEN_RE = re.compile(r"\{[:#]")
+_ATTR_OPEN_RE = re.compile(r"\{:|\{\s*[#.]")  # as attr_list reads them: "{: …}", "{#id}", "{ #id }", "{ .class }"
 _EXPLICIT_ID_OPEN_RE = re.compile(r"\{:?\s*#([\w-]+)")
 
 
@@ -140,10 +141,11 @@ class Scan:
     quotes: tuple[ScannedQuote, ...] = ()
     text_lines: tuple[tuple[int, str], ...] = field(default=(), repr=False)  # prose lines, code removed
     links: tuple[tuple[int, str], ...] = ()  # (line, target) of every inline Markdown link
+    directives: tuple[tuple[int, bool, str], ...] = ()  # (line, indented, body) of every '{% … %}' line
 
 
 def scan(body: str, first_line: int) -> Scan:
-    headings, citations, xrefs, entities, quotes, prose, links = [], [], [], [], [], [], []
+    headings, citations, xrefs, entities, quotes, prose, links, directives = [], [], [], [], [], [], [], []
     fence: str | None = None
     section: Heading | None = None
     used_anchors: dict[str, int] = {}
@@ -191,6 +193,9 @@ def scan(body: str, first_line: int) -> Scan:
                     quote_lines.append(q["text"])
         elif text.strip():
             quote_lines = []
+        d = DIRECTIVE_RE.match(text) if "{%" in text else None
+        if d:
+            directives.append((line, bool(d["indent"]), d["body"]))
         if "[" not in text and "{#" not in text:
             continue
         for x in XREF_RE.finditer(text):
@@ -213,7 +218,7 @@ def scan(body: str, first_line: int) -> Scan:
             entities.append(ScannedEntity(b["body"].strip(), block, line, False, section,
                                           bool(LIST_ITEM_RE.match(raw))))
     return Scan(tuple(headings), tuple(citations), tuple(xrefs), tuple(entities),
-                tuple(quotes), tuple(prose), tuple(links))
+                tuple(quotes), tuple(prose), tuple(links), tuple(directives))
 
 
 def block_declaration(text: str) -> re.Match | None:

@@ -23,8 +23,11 @@ from ...compile.sanitize import clean, with_content_security_policy
 from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.loader import stays_inside
 from ...knowledge.model import KnowledgeBase
+from ...knowledge.publication import site_settings
 from ...knowledge.sitemap import DOWNLOADS, generated_page_paths, out_of_nav
+from ...outputs.cite import cite_files
 from ...outputs.data import data_files
+from ...outputs.pagemeta import page_metadata
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -51,12 +54,18 @@ def report(problems: list[str], where: str, serving: bool) -> list[str]:
     return problems
 
 
-def tell_theme(config) -> Path | None:
-    """What the theme prints: the site's name, description and author as text, its copyright as the HTML a
-    page may hold, the report's version, build date and PDF (``config.extra.report``). Returns the PDF to
-    publish with the site (:func:`pdf_link`)."""
+def tell_theme(config, kb: KnowledgeBase) -> Path | None:
+    """What the theme prints: the site's name, description and author as text (the last two from the
+    publication record unless mkdocs.yml gives them), its copyright as the HTML a page may hold, the report's
+    version, build date and PDF (``config.extra.report``). Returns the PDF to publish with the site
+    (:func:`pdf_link`)."""
+    for key, value in site_settings(kb.publication).items():
+        config[key] = config[key] or value
     report = config.extra.setdefault("report", {})  # other keys are the project's
     report["version"], report["build_date"] = release.version(), release.build_date()
+    if not config.site_url:
+        log.info("site_url is not set (SITE_URL in the environment): the pages have no canonical links, "
+                 "sitemap.xml lists none, and the citations give no URL.")
     link, pdf = pdf_link()
     if link is not None:
         report["pdf"] = link
@@ -77,13 +86,20 @@ def escape_titles(nav):
     return nav
 
 
-def page_meta(meta: dict, *, refused: bool, boost: int | None) -> dict:
+def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str], boost: int | None) -> dict:
     """A page's front matter for the theme: none from a file the loader refused (only while serving: a build
-    stops at the problem), its rank in search (``boost``: :func:`...knowledge.sitemap.search_boosts`), and
-    title and description escaped (MkDocs keeps front matter as given, and the theme prints them as they are)."""
-    meta = {} if refused else meta
+    stops at the problem), its rank in search (``boost``: :func:`...knowledge.sitemap.search_boosts`), what
+    the page says about itself to machines and its "Cite this" (``report_meta``, :mod:`...outputs.pagemeta`), and title and description
+    escaped (MkDocs keeps front matter as given, and the theme prints them as they are)."""
+    doc = kb.documents.get(page)
+    if doc is not None and doc.file in refused:
+        return {}
     if boost is not None:
         meta.setdefault("search", {"boost": boost})
+    pdf = config.extra.get("report", {}).get("pdf") or {}
+    meta["report_meta"] = page_metadata(kb, page, config.site_url, pdf.get("url"))
+    if meta["report_meta"]["description"]:
+        meta.setdefault("description", meta["report_meta"]["description"])
     for key in ("title", "description"):
         if isinstance(meta.get(key), str) and not isinstance(meta[key], Markup):
             meta[key] = escape(meta[key])
@@ -131,7 +147,7 @@ def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout
             files.append(File.generated(config, page, abs_src_path=str(root / doc.file)))
     if pdf is not None:
         files.append(File.generated(config, f"{DOWNLOADS}/{pdf.name}", abs_src_path=str(pdf)))
-    for path, content in data_files(kb, config.site_url).items():
+    for path, content in {**data_files(kb, config.site_url), **cite_files(kb, config.site_url)}.items():
         files.append(File.generated(config, path, content=content))
     left_out = out_of_nav(kb)
     for page in sorted(generated_page_paths(kb)):

@@ -49,7 +49,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             self.problems = []
         except BuildError as exc:
             self.problems = adapter.report([str(d) for d in exc.diagnostics], "sources", self.serving)
-        self.pdf = adapter.tell_theme(config)
+        self.pdf = adapter.tell_theme(config, self.kb)
         config.markdown_extensions += [e for e in REQUIRED_EXTENSIONS if e not in config.markdown_extensions]
         return config
 
@@ -75,9 +75,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return env
 
     def on_page_markdown(self, markdown, page, config, files):
-        doc = self.kb.documents.get(page.file.src_uri)
-        page.meta = adapter.page_meta(page.meta, refused=doc is not None and doc.file in self.refused,
-                                      boost=self.search_boosts.get(page.file.src_uri))
+        page.meta = adapter.page_meta(page.meta, self.kb, page.file.src_uri, config, self.refused,
+                                      self.search_boosts.get(page.file.src_uri))
         compiled = self.compiled.pop(page.file.src_uri, None)
         if compiled is None:  # only while serving with problems in the sources
             try:

@@ -1,4 +1,4 @@
-/* Prevention examples: filter the matrix and the lists by level, service and area.
+/* Prevention examples: filter the rows of the tables by level, service and area.
    Without JavaScript the page shows everything; with it, the filter form appears. Native checkboxes,
    so it works by keyboard; the status line is announced to screen readers. */
 (function () {
@@ -21,7 +21,7 @@
         var ok = levels.indexOf(a.dataset.level) >= 0 &&
           a.dataset.services.split(" ").some(function (s) { return services.indexOf(s) >= 0; }) &&
           a.dataset.areas.split(" ").some(function (s) { return areas.indexOf(s) >= 0; });
-        var item = a.closest("li") || a;
+        var item = a.closest("tr, li") || a;
         if (ok) { item.removeAttribute("data-filtered-out"); shown[a.getAttribute("href")] = true; }
         else item.setAttribute("data-filtered-out", "");
       });
