@@ -163,3 +163,14 @@ def test_without_javascript_the_header_search_leads_to_every_page_and_section(br
     listed.get_by_role("link", name="What we know about prevention in practice", exact=False).first.click()
     pg.wait_for_url("**/practices-of-prevention/#*")
     pg.context.close()
+
+
+def test_the_404_pages_skip_link_stays_on_the_page(browser, mini_site):
+    with serve(mini_site / "site", "/some/prefix/") as base_url:
+        pg = new_page(browser, base_url)
+        pg.goto("/some/prefix/no-such-page")
+        pg.wait_for_function("() => typeof document$ !== 'undefined'")
+        pg.keyboard.press("Tab")
+        pg.keyboard.press("Enter")
+        assert pg.url == base_url + "/some/prefix/no-such-page#__skip"
+        pg.context.close()
