@@ -60,7 +60,7 @@ def test_no_page_requests_anything_from_another_host(browser, base_url, visits):
 def test_quote_shows_interviewee_code(page):
     page.goto("/practices-of-prevention/")
     caption = page.locator("figure.quote figcaption").first
-    assert caption.inner_text() == "— C11, fire"
+    assert caption.inner_text() == "— C11, fire¶"  # and the extract's permalink, shown on hover and focus
 
 
 @pytest.mark.parametrize("mode", [pytest.param(m, marks=pytest.mark.xdist_group(m)) for m in MODES])
@@ -163,6 +163,11 @@ def test_without_javascript_the_header_search_leads_to_every_page_and_section(br
     listed.get_by_role("link", name="What we know about prevention in practice", exact=False).first.click()
     pg.wait_for_url("**/practices-of-prevention/#*")
     pg.context.close()
+    with_script = new_page(browser, base_url)
+    with_script.goto("/vignettes/road-safety/")
+    with_script.wait_for_function("() => !!document.querySelector('.report-header-button')")
+    assert not with_script.locator(".report-search-fallback").is_visible()  # the search itself is there
+    with_script.context.close()
 
 
 def test_the_404_pages_skip_link_stays_on_the_page(browser, mini_site):
