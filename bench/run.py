@@ -113,7 +113,8 @@ class OurTime:
         @functools.wraps(fn)
         def timed(*args, **kwargs):
             cls.entries += 1
-            hands = (name is None) != (not cls.stack or cls.stack[-1] is None)
+            # Entering from outside every wrapped call also changes hands: the clock starts there.
+            hands = not cls.stack or (name is None) != (cls.stack[-1] is None)
             if hands:
                 cls._charge()
             cls.stack.append(name)
