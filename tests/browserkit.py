@@ -84,6 +84,16 @@ def focused(pg) -> dict:
     }""")
 
 
+def tab_until(pg, predicate, limit: int = 60, key: str = "Tab") -> dict:
+    """Press ``key`` until the focus is on an element ``predicate`` accepts (see :func:`focused`)."""
+    for _ in range(limit):
+        pg.keyboard.press(key)
+        f = focused(pg)
+        if not f["none"] and predicate(f):
+            return f
+    raise AssertionError(f"{limit} presses of {key} never reached the element; last focus: {focused(pg)}")
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from browserkit import (DESKTOP, MODES, NARROW, PHONE, WCAG_TAGS, describe, focused, load, new_page, run_axe,
-                        settle)
+                        settle, tab_until)
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = pytest.mark.browser
@@ -36,15 +36,6 @@ def results_for(pg, query: str, first: str = "") -> None:
     h = "+".join(query.lower().split())
     item = ".md-search-result__item:first-child" if first else ".md-search-result__item"
     pg.locator(f'{item} > a[href$="{first}?h={h}"]').first.wait_for()
-
-
-def tab_until(pg, predicate, limit: int = 60, key: str = "Tab") -> dict:
-    for _ in range(limit):
-        pg.keyboard.press(key)
-        f = focused(pg)
-        if not f["none"] and predicate(f):
-            return f
-    raise AssertionError(f"{limit} presses of {key} never reached the element; last focus: {focused(pg)}")
 
 
 # ---- axe-core ---------------------------------------------------------------------------------

@@ -271,9 +271,9 @@ def test_first_use_of_an_abbreviation_links_to_the_glossary_later_ones_explain_o
         '<h1 id="p">P</h1>\n<p id="practices--p-p1">The <a aria-describedby="term-sfrs-tip" class="term" href="glossary.md#term-sfrs">'
         '<abbr title="Scottish Fire and Rescue Service">SFRS</abbr></a><span class="term__tip" '
         'data-search-exclude="" id="term-sfrs-tip" role="tooltip">Scottish Fire and Rescue Service</span> and <abbr title="Scottish Fire and Rescue Service">'
-        'SFRS</abbr> again. <code>SFRS</code> in code.<a aria-label="Link to this paragraph" class="headerlink '
-        'passage-link" data-search-exclude="" '
-        'href="#practices--p-p1" title="Link to this paragraph">¶</a></p>')
+        'SFRS</abbr> again. <code>SFRS</code> in code.<a aria-hidden="true" aria-label="Link to this paragraph" '
+        'class="headerlink passage-link" data-search-exclude="" '
+        'href="#practices--p-p1" tabindex="-1" title="Link to this paragraph">¶</a></p>')
     # "First" is in reading order, also when the first use is inside emphasis.
     html = render(kb, "practices.md", "# P\n\n*The SFRS* and SFRS.\n")
     assert html.index('class="term"') < html.index("</em>") < html.index("<abbr", html.index("</em>"))

@@ -67,11 +67,11 @@ def test_quotes_get_their_interviewee_code_as_attribution(tmp_path):
     # The code links to the extract among all the report's extracts on /voices/.
     assert ('<figure class="quote" id="quote-a04">\n<blockquote>\n<p>\'We are very can do.\'</p>\n</blockquote>\n'
             '<figcaption>— <a href="voices.md#quote-a04" title="This extract among all the report\'s interview '
-            'extracts">A04</a>, police<a aria-label="Link to this extract" class="headerlink passage-link" '
-            'data-search-exclude="" href="#quote-a04" '
+            'extracts">A04</a>, police<a aria-hidden="true" aria-label="Link to this extract" '
+            'class="headerlink passage-link" data-search-exclude="" href="#quote-a04" tabindex="-1" '
             'title="Link to this extract">¶</a></figcaption>\n</figure>') in html
     assert '<figure class="quote" id="quote-a04-2">' in html
-    assert '">FGD</a> (focus group, area D)<a aria-label="Link to this extract" class="headerlink passage-link"' in html
+    assert '">FGD</a> (focus group, area D)<a aria-hidden="true" aria-label="Link to this extract" class="headerlink passage-link"' in html
     assert html.count("<figure") == 3  # two extracts sharing one block quote are split
 
 

@@ -1,6 +1,9 @@
 """Permalinks for the report's passages, so that a reader can cite one: every paragraph, list item and
-interview extract of a chapter or vignette gets an id and a "¶" link to it, shown on hover and focus like
-the headings' own.
+interview extract of a chapter or vignette gets an id and a "¶" link to it, shown on hover like the headings'
+own. Unlike a heading's, a passage's "¶" is no Tab stop and is hidden from screen readers (hundreds of them
+would stand between a keyboard user and the next link, and be read out after every paragraph); the site's
+script (report.js) gives it back to one passage at a time: the one that holds the text caret or selection,
+the one the address leads to, or the one the arrow keys reach from a heading's "¶".
 
 A passage's id is ``<page>--<section>-p<n>``: the page's id (:func:`..knowledge.sitemap.page_id`), the id of
 the heading it sits under and its place among that section's passages, counted in reading order. It does not
@@ -94,6 +97,6 @@ def _permalink(el: etree.Element, name: str) -> None:
             index = blocks[0]
     link = etree.Element("a", {"class": "headerlink passage-link", "href": f"#{el.get('id')}",
                                "aria-label": f"Link to this {name}", "title": f"Link to this {name}",
-                               "data-search-exclude": ""})
+                               "tabindex": "-1", "aria-hidden": "true", "data-search-exclude": ""})
     link.text = "¶"
     where.insert(index, link)

@@ -60,8 +60,10 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "label": frozenset({"for"}),
     "input": frozenset({"name", "value", "checked"}),
 }
-# Attributes allowed with these values only: a Markdown table's column alignment; the explorer's checkboxes.
+# Attributes allowed with these values only: a Markdown table's column alignment; the explorer's checkboxes; a
+# link out of the Tab order (a passage's permalink, compile/passages.py).
 ATTRIBUTE_VALUES: dict[str, dict[str, frozenset[str]]] = {
+    "a": {"tabindex": frozenset({"-1"})},
     "td": {"style": frozenset({f"text-align: {side};" for side in ("left", "right", "center")})},
     "th": {"style": frozenset({f"text-align: {side};" for side in ("left", "right", "center")})},
     "input": {"type": frozenset({"checkbox"})},

@@ -109,12 +109,66 @@
     close();
   });
 
+  /* A passage's "¶" (compile/passages.py) is no Tab stop and is hidden from screen readers. One passage at a
+     time gets it back: the one that holds the text caret or the selection, the one the address leads to, or
+     the one reached from a section's "¶" with the Down and Up arrow keys, which move from permalink to
+     permalink (the headings' and the passages'). */
+  var reachable = null;
+
+  function passageLink(node) {
+    var el = node && node.nodeType !== 1 ? node.parentElement : node;
+    for (el = el && el.closest(".md-content [id]"); el; el = el.parentElement && el.parentElement.closest("[id]")) {
+      var link = el.querySelector('a.passage-link[href="#' + CSS.escape(el.id) + '"]');
+      if (link) return link;
+    }
+    return null;
+  }
+
+  function reach(link) {
+    if (link === reachable || !link && document.activeElement === reachable) return;
+    if (reachable) {
+      reachable.setAttribute("tabindex", "-1");
+      reachable.setAttribute("aria-hidden", "true");
+    }
+    if (link) {
+      link.removeAttribute("tabindex");
+      link.removeAttribute("aria-hidden");
+    }
+    reachable = link;
+  }
+
+  function reachSelected() {
+    var selection = document.getSelection();
+    if (selection && selection.rangeCount) reach(passageLink(selection.focusNode));
+  }
+
+  function reachTarget() {
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* not percent-encoded: the id as it is */ }
+    reach(id ? passageLink(document.getElementById(id)) : null);
+  }
+
+  document.addEventListener("selectionchange", reachSelected);
+  window.addEventListener("hashchange", reachTarget);
+  document.addEventListener("keydown", function (event) {
+    var from = event.target;
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp" || event.altKey || event.ctrlKey || event.metaKey ||
+        event.shiftKey || !from.matches || !from.matches(".md-content a.headerlink")) return;
+    var links = Array.prototype.slice.call(document.querySelectorAll(".md-content a.headerlink"));
+    var next = links[links.indexOf(from) + (event.key === "ArrowDown" ? 1 : -1)];
+    if (!next) return;
+    event.preventDefault();
+    if (next.classList.contains("passage-link")) reach(next);
+    next.focus();
+  });
+
   function enhance() {
     codeNavs(document);
     tableRegions(document);
     headerLinks(document);
     headerButtons();
     tips(document);
+    reachTarget();
   }
 
   if (typeof document$ !== "undefined") {
