@@ -110,6 +110,9 @@ def test_every_collection_has_a_row_for_each_entity_the_report_holds(real):
     assert sorted(r["id"] for r in data["vignettes"]) == sorted(kb.vignettes)
     assert [r["number"] for r in data["vignettes"]][:2] == ["I", "II"]  # the report's order, not the files'
     assert [r["id"] for r in data["examples"]] == list(kb.examples)
+    british_gas = data["examples"][list(kb.examples).index("example:british-gas-partnership")]
+    assert british_gas["short_label"] == "a partnership with British Gas" and british_gas["label"].startswith(
+        "a partnership with British Gas to support")
     assert [r["id"] for r in data["areas"]] == list(kb.areas)
     assert [r["id"] for r in data["extracts"]] == list(kb.quotes)
     assert [r["id"] for r in data["terms"]] == list(kb.terms)

@@ -150,7 +150,17 @@ BAD = [
     ("misspelt field",
      {"content__practices_md": PRACTICES.replace("level=primary", "levle=primary")},
      "content/practices.md:5: unknown field 'levle' on example 'road-safety-programmes' — the fields are level, "
-     "services, areas, vignettes. Did you mean 'level'? [example.unknown-field]"),
+     "services, areas, vignettes, short. Did you mean 'level'? [example.unknown-field]"),
+    ("short label with a word of its own",
+     {"content__practices_md": PRACTICES.replace("services=SFRS areas=B", 'services=SFRS areas=B short="fire courses"')},
+     "content/practices.md:6: short label 'fire courses' is not part of the example's words 'fire reach courses' — a "
+     "label must quote the report, a run of its words as they are. Did you mean 'reach courses'? "
+     "[example.short-label]"),
+    ("short label that skips a word",
+     {"content__practices_md": PRACTICES.replace("vignettes=road-safety}", 'vignettes=road-safety short="road programmes"}')},
+     "content/practices.md:5: short label 'road programmes' is not part of the example's words 'road safety "
+     "programmes' — a label must quote the report, a run of its words as they are. Did you mean 'road safety "
+     "programmes'? [example.short-label]"),
     ("level that is not the report's",
      {"content__practices_md": PRACTICES.replace("level=primary", "level=quaternary")},
      "content/practices.md:5: level 'quaternary' of example 'road-safety-programmes' is not a level of prevention "
@@ -217,6 +227,25 @@ BAD = [
 @pytest.mark.parametrize("files, message", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_declarations_are_reported_where_they_are(tmp_path, files, message):
     assert message in problems(tmp_path, **files)
+
+
+def test_a_short_label_quotes_the_examples_words_and_labels_its_row(tmp_path):
+    practices = (PRACTICES.replace("services=SFRS areas=B", 'services=SFRS areas=B short="reach  courses"')
+                 .replace("vignettes=road-safety}", 'vignettes=road-safety short="road safety"}'))
+    kb, diags = load(tmp_path, content__practices_md=practices)
+    assert diags.items == []
+    assert [(e.label, e.short_label) for e in kb.examples.values()] == [
+        ("road safety programmes", "road safety"), ("fire reach courses", "reach courses")]
+    html = page_markdown(kb, "prevention-examples.md")
+    assert '<a class="example-link" ' in html and 'id="pe-fire-reach" title="fire reach courses">reach courses</a>' in html
+    assert "<mark>fire reach courses</mark>" in html  # the whole words, in the passage shown on demand
+    # Two rows that would read the same: each link's name is its whole words.
+    ambiguous = practices.replace('short="reach  courses"', 'short="road safety"').replace(
+        "[fire reach courses]", "[road safety courses]")
+    kb, _ = load(tmp_path / "two", content__practices_md=ambiguous)
+    html = page_markdown(kb, "prevention-examples.md")
+    assert 'title="road safety programmes" aria-label="road safety programmes">road safety</a>' in html
+    assert 'title="road safety courses" aria-label="road safety courses">road safety</a>' in html
 
 
 def test_all_problems_are_reported_in_one_run(tmp_path):

@@ -199,6 +199,10 @@ def test_the_prevention_matrix_has_a_row_per_example_a_mark_per_service_and_its_
     assert len(rows) == len(kb.examples)
     for ex, row in zip(sorted(kb.examples.values(), key=lambda e: LEVEL_ORDER.index(e.level)), rows, strict=True):
         assert row.count('class="example-link"') == 1 and f'id="pe-{ex.slug}"' in row, ex.id
+        # A long example is labelled by a short run of its words; its whole words are the link's title.
+        assert len(ex.short_label or ex.label) <= 60, ex.id
+        label = re.search(r'<a class="example-link"[^>]*>(.*?)</a>', row)[1]
+        assert label == (ex.short_label or ex.label) and (ex.short_label is None or f'title="{ex.label}"' in row)
         marks = re.findall(r'<td class="pe-mark[^"]*"><span aria-hidden="true">.</span>'
                            r'<span class="visually-hidden">(yes|no)</span></td>', row)
         assert marks == ["yes" if s in ex.services else "no" for s in ("Police Scotland", "SFRS", "partners")], ex.id

@@ -8,6 +8,8 @@ AREAS = ("A", "B", "C", "D")  # the four case-study areas
 SERVICES = ("Police Scotland", "SFRS")  # the services a vignette names; other organisations are its partners
 SERVICE_COLUMNS = (*SERVICES, "partners")  # who delivers a prevention example
 LEVELS = ("primary", "secondary", "tertiary")  # the levels of prevention the report classifies examples by
+# The fields of an example's declaration ({#example:slug level=… services="…" short="…"}).
+EXAMPLE_FIELDS = ("level", "services", "areas", "vignettes", "short")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # a page's or an entity's name in its address
 VIGNETTE_NUMBERS = 10  # vignettes are numbered I to X unless a project allows more (Layout.vignette_numbers)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections import Counter
 
 from markupsafe import Markup
 
@@ -159,9 +160,11 @@ def render_prevention_examples(kb: KnowledgeBase) -> str:
                       and h.level == 2), None)
     framework_page = next((d.page for d in kb.documents.values() if framework in d.headings), HOME)
     empty = {value: f"The report names no example of {label.lower()}." for value, label in LEVEL_OPTIONS}
+    shown = Counter(e.short_label or e.label for e in kb.examples.values())
     return render_template("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
                    services=SERVICE_COLUMNS, areas=list(kb.areas.values()), by_level=by_level,
                    passages={e.id: _passage(kb, e) for e in kb.examples.values()},
+                   ambiguous={e.id for e in kb.examples.values() if e.short_label and shown[e.short_label] > 1},
                    empty=empty, framework_page=framework_page,
                    framework_anchor=framework.anchor if framework else "",
                    framework_label=place_label(kb, Place(framework_page, "", framework.text if framework else None,

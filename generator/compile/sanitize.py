@@ -26,6 +26,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from ..common.vocabulary import EXAMPLE_FIELDS
+
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Every element a page may hold.
 TAGS = frozenset({
@@ -271,7 +273,7 @@ _SAFE_TARGET_RE = re.compile(r"(?:https?://|mailto:)[^\s&\\]*|[^\s:&\\]*(?:[/?#]
 _ATTR_LIST_RE = re.compile(r"\{((?:\"[^\"\n]*\"|'[^'\n]*'|[^}\n])*)\}")
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'")
 # The fields of an entity's declaration ({#example:slug level=… services="…"}), which the report reads.
-DECLARATION_FIELDS = frozenset({"level", "services", "areas", "vignettes"})
+DECLARATION_FIELDS = frozenset(EXAMPLE_FIELDS)
 
 
 def may_hold_html(markdown: str) -> bool:

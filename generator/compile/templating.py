@@ -111,15 +111,19 @@ def _common(kb: KnowledgeBase, page: str, before: str = "", links: RenderState |
     ``links``: the host's own links for islands (the PDF's), instead of the site's URLs."""
     rel = _rel(page)
 
-    def example_link(e: PreventionExample, own_id: bool = False) -> Markup:
-        """The example's words, linking to their passage, with what the page's filters read (islands)."""
+    def example_link(e: PreventionExample, own_id: bool = False, ambiguous: bool = False) -> Markup:
+        """The example's words (its short label, if it has one: the whole words then in its title, and its
+        accessible name where the short label is ``ambiguous``), linking to their passage, with what the page's
+        filters read (islands)."""
         slug = environment().filters["slug"]
         own = f' id="pe-{escape(e.slug)}"' if own_id else ""
+        if e.short_label:
+            own += f' title="{escape(e.label)}"' + (f' aria-label="{escape(e.label)}"' if ambiguous else "")
         # f-strings with escape(), not Markup.format: the same HTML, made several times faster.
         return Markup(f'<a class="example-link" data-areas="{escape(" ".join(e.areas) or "none")}" '
                       f'data-level="{escape(e.level or NOT_CLASSIFIED)}" '
                       f'data-services="{escape(" ".join(slug(s) for s in e.services))}" '
-                      f'href="{escape(url(e.place.page, e.place.anchor))}"{own}>{escape(e.label)}</a>')
+                      f'href="{escape(url(e.place.page, e.place.anchor))}"{own}>{escape(e.short_label or e.label)}</a>')
 
     def href(target_page: str, anchor: str = "") -> str:
         return rel(target_page) + (f"#{anchor}" if anchor else "")

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..common.diagnostics import Diagnostics, did_you_mean, excerpt
-from ..common.vocabulary import LEVELS, SERVICE_COLUMNS, SLUG_RE
+from ..common.vocabulary import EXAMPLE_FIELDS, LEVELS, SERVICE_COLUMNS, SLUG_RE
 from .glossary import read_terms, term_by_abbr, term_pattern, terms_used  # noqa: F401 (until compile imports glossary)
 from .lessonlinks import _plain, read_lesson_links, resolve_target  # noqa: F401 (the same)
 from .model import (Area, Backlink, Entity, KnowledgeBase, Lesson, Place,
@@ -31,8 +31,6 @@ from .model import (Area, Backlink, Entity, KnowledgeBase, Lesson, Place,
 from .sitemap import GLOSSARY_PAGE, area_page, lesson_page
 from ..sources.dialect import AREA_TEXT_RE, BLOCK_KINDS, INLINE_QUOTE_RE, LESSON_TITLE_RE, SPAN_KINDS, strip_declarations
 from ..sources.scan import Heading, Scan, ScannedEntity
-
-EXAMPLE_FIELDS = ("level", "services", "areas", "vignettes")
 
 
 def build_entities(kb: KnowledgeBase, scans: dict[str, Scan], diags: Diagnostics, root: Path | None = None) -> None:
@@ -251,13 +249,29 @@ def _example(slug: str, attrs: dict[str, str], e: ScannedEntity, place: Place, w
             err(f"area '{a}' of example '{slug}' is not a case-study area — the report has areas A, B, C and D.",
                 "example.area")
     vignettes = [f"vignette:{v}" for v in _split_list(attrs.get("vignettes", ""))]
+    label = " ".join(e.text.split())
+    short = " ".join(attrs["short"].split()) if "short" in attrs else None
+    if short is not None and not _is_run_of(short.split(), label.split()):
+        err(f"short label '{short}' is not part of the example's words '{label}' — a label must quote the report, "
+            f"a run of its words as they are.{_nearest_run(short, label)}", "example.short-label")
     if not ok:
         return None
     anchor = f"example-{slug}"
-    return PreventionExample(f"example:{slug}", slug, " ".join(e.text.split()), level,
+    return PreventionExample(f"example:{slug}", slug, label, level,
                              tuple(sv for sv in SERVICE_COLUMNS if sv in services), tuple(sorted(areas)),
                              tuple(vignettes),
-                             Place(place.page, anchor, place.section, place.section_anchor, place.location))
+                             Place(place.page, anchor, place.section, place.section_anchor, place.location), short)
+
+
+def _is_run_of(run: list[str], words: list[str]) -> bool:
+    return bool(run) and any(words[i:i + len(run)] == run for i in range(len(words) - len(run) + 1))
+
+
+def _nearest_run(short: str, label: str) -> str:
+    """' Did you mean …?' with the run of the label's words closest to ``short``."""
+    words, n = label.split(), len(short.split())
+    runs = [" ".join(words[i:i + k]) for k in range(max(n - 1, 1), n + 2) for i in range(len(words) - k + 1)]
+    return did_you_mean(short, runs)
 
 
 def _example_links(kb: KnowledgeBase, diags: Diagnostics) -> None:

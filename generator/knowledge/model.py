@@ -148,6 +148,7 @@ class PreventionExample:
     areas: tuple[str, ...]  # "A".."D", where the report names the area
     vignettes: tuple[str, ...]  # vignette ids the passage points to
     place: Place
+    short_label: str | None = None  # a run of the label's words that names it in a list (short="…")
 
 
 @dataclass(frozen=True)

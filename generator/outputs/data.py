@@ -108,6 +108,7 @@ def _examples(kb: KnowledgeBase, url: Url) -> list[dict]:
     return [{
         "id": e.id,
         "label": plain_text(e.label),
+        "short_label": plain_text(e.short_label) if e.short_label else None,
         "level": e.level,
         "services": list(e.services),
         "areas": [_area_id(a) for a in e.areas],
