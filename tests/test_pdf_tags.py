@@ -1,7 +1,7 @@
 """The PDF's tag tree, read back as a screen reader and a PDF/UA audit read it: pikepdf walks the structure
 tree, pypdf gives the words each marked content shows. Running heads and page numbers are artifacts; lists
 hold items of a label and a body; every link annotation is a Link's, described by its words; vignettes are
-sections of the annex; the bibliography's entries are not headings."""
+sections of the annex; the bibliography's entries are not headings; the contents are a table of contents."""
 
 from __future__ import annotations
 
@@ -208,6 +208,26 @@ def test_bibliography_entries_are_not_headings(tagged, kb):  # noqa: F811
     assert not [h for h in headings if label.fullmatch(h)]
     entries = [n for n in tagged.nodes("P") if label.fullmatch(n.text)]
     assert len(entries) == len(kb.sources)
+
+
+def test_the_contents_are_a_table_of_contents_of_items_each_a_reference_to_its_link(tagged, html):  # noqa: F811
+    """PDF/UA: the contents page is a section of its heading and a TOC, not NonStruct and lists; each entry a
+    TOCI holding a Reference to its Link, then its sections as a nested TOC."""
+    [contents] = [n for n in tagged.document.kids if n.text.startswith("Contents ")]
+    assert contents.tag == "Sect" and [k.tag for k in contents.kids] == ["H1", "TOC"]
+    assert not [n for n in contents.walk() if n.tag in ("L", "LI", "LBody")]
+    items = [n for n in contents.walk() if n.tag == "TOCI"]
+    for item in items:
+        assert [k.tag for k in item.kids] in (["Reference"], ["Reference", "TOC"]), [k.tag for k in item.kids]
+        [link] = item.kids[0].kids
+        assert link.tag == "Link" and link.annotations
+    for toc in (n for n in contents.walk() if n.tag == "TOC"):
+        assert {k.tag for k in toc.kids} == {"TOCI"}
+    nav = html[html.index('<nav class="contents"'):html.index("</nav>")]
+    entries = [norm(unescape(re.sub(r"<[^>]+>", "", t))) for t in re.findall(r'<span class="contents__words">(.*?)</span>', nav)]
+    assert [norm(i.kids[0].text).rsplit(" ", 1)[0] for i in items] == entries
+    nested = [i for i in items if i.parent.parent.tag == "TOCI"]
+    assert nested and len(nested) == nav.count('<li class="contents__section">')
 
 
 def test_contents_page_numbers_have_no_stray_dot_after_them(pdf_path):  # noqa: F811

@@ -38,7 +38,7 @@ from ..common.files import atomic_write
 from ..common.project import Layout, caches_read
 from ..common.release import package_version
 
-FORMAT = "report-pdf-cache 3"  # change it when the make-up of the key, or what may go into the PDF, changes
+FORMAT = "report-pdf-cache 4"  # change it when the make-up of the key, or what may go into the PDF, changes
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a build that was killed
 
 # The native libraries WeasyPrint loads (weasyprint/text/ffi.py tries these names, among others).

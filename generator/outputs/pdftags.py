@@ -12,6 +12,9 @@ after the layout and before they are written, so it costs no second pass over th
   ``<span>`` in an ``<a>``, annotations of their own, held by the span's element).
 - A link annotation's /Contents, its description for assistive technology, is the link's words (its
   ``aria-label``, else its text), not its target.
+- The contents page (``<nav class="contents">``, which WeasyPrint tags NonStruct, as any element it has no
+  type for) is a section: its heading, then its list as a table of contents (TOC), each entry an item
+  (TOCI) that holds a Reference to its Link, and the entry's sections as a TOC of their own.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ def mend(document, pdf: pydyf.PDF) -> None:
     tree = _Tree(pdf)
     tree.pagination_as_artifacts()
     tree.annotations_in_links()
+    for element in tree.kids(tree.get(tree.root["K"][0])):
+        if element["S"] == "/NonStruct" and tree.mend_contents(element):
+            element["S"] = "/Sect"
     for element in list(tree.elements()):
         if element["S"] == "/L":
             tree.mend_list(element)
@@ -129,6 +135,43 @@ class _Tree:
         for item in kids:
             if item["S"] == "/LI":
                 self._parts(item)
+
+    def mend_contents(self, nav) -> bool:
+        """Whether ``nav``, an element of the document, holds the contents: lists of links only (and of their
+        sections' lists), which become a table of contents."""
+        lists = [kid for kid in self.kids(nav) if kid["S"] == "/L"]
+        if not lists or not all(self._entries(lst) is not None for lst in lists):
+            return False
+        for lst in lists:
+            self._toc(lst)
+        return True
+
+    def _entries(self, lst) -> list | None:
+        """Each item of the list with its parts (its body's: a Link, then its sections' list), if it is a
+        list of links; else None."""
+        entries = []
+        for item in self.kids(lst):
+            parts = [p for part in self.kids(item) for p in (self.kids(part) if part["S"] == "/LBody" else [part])]
+            if not self.only_elements(item) or not all(self.only_elements(part) for part in self.kids(item)
+                                                       if part["S"] == "/LBody"):
+                return None
+            if not parts or any(p["S"] not in ("/Link", "/L") for p in parts) or \
+                    any(p["S"] == "/L" and self._entries(p) is None for p in parts):
+                return None
+            entries.append((item, parts))
+        return entries
+
+    def _toc(self, lst) -> None:
+        """The list as a TOC: each item a TOCI of a Reference to its Link, then its sections' TOC."""
+        lst["S"] = "/TOC"
+        for item, parts in self._entries(lst):
+            item["S"], item["K"] = "/TOCI", pydyf.Array()
+            for part in parts:
+                if part["S"] == "/L":
+                    self._toc(part)
+                    self.adopt(item, [part])
+                else:
+                    self.adopt(item, [self.new("/Reference", item, [part])])
 
     def _group(self, div) -> list:
         """A ``<div>`` of a ``<dl>``: its term and description, each tagged LI > LBody, as one item of a
