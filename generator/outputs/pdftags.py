@@ -1,6 +1,7 @@
 """The PDF's tag tree, mended where WeasyPrint tags the report in a way that a PDF/UA audit, and so a screen
 reader, does not accept. :func:`mend` is WeasyPrint's ``finisher``: it changes the PDF's objects (pydyf's)
-after the layout and before they are written, so it costs no second pass over the file.
+after the layout and before they are written, so it costs no second pass over the file. It reads the tree
+as WeasyPrint 70 builds it (hence the pin in pyproject.toml: 68 and 69 put a nested list before its item).
 
 - Running heads and page numbers (the pages' margin boxes) are tagged text that no element of the tree
   holds: they become artifacts (``/Artifact <</Type /Pagination>>``), which assistive technology skips.
