@@ -36,6 +36,7 @@ class CompiledPage:
     page: str
     markdown: str  # standard Markdown: headings, and every other block as ready HTML
     source: str  # the file it comes from (the page's path for a generated page)
+    dialect: str  # what it was compiled from: the page's Markdown in the report's dialect
     ids: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)  # what rendering found (a citation it could not render)
     unsafe: list[Finding] = field(default_factory=list)  # what the authors' HTML holds that the sanitiser removes
@@ -84,7 +85,7 @@ class Compiler:
         self.md.reset()
         self.md.convert(markdown)
         written = writer.written
-        return CompiledPage(page, written.markdown, source, written.ids | self.state.island_ids,
+        return CompiledPage(page, written.markdown, source, markdown, written.ids | self.state.island_ids,
                             self.state.problems, self.state.unsafe, written.problems, self.state.deferred,
                             written.links)
 

@@ -86,10 +86,12 @@ def escape_titles(nav):
     return nav
 
 
-def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str], boost: int | None) -> dict:
+def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str], boost: int | None,
+              compiled: CompiledPage | None) -> dict:
     """A page's front matter for the theme: none from a file the loader refused (only while serving: a build
     stops at the problem), its rank in search (``boost``: :func:`...knowledge.sitemap.search_boosts`), what
-    the page says about itself to machines and its "Cite this" (``report_meta``, :mod:`...outputs.pagemeta`), and title and description
+    the page says about itself to machines and its "Cite this" (``report_meta``, :mod:`...outputs.pagemeta`, from
+    the page as ``compiled``, if it was), and title and description
     escaped (MkDocs keeps front matter as given, and the theme prints them as they are)."""
     doc = kb.documents.get(page)
     if doc is not None and doc.file in refused:
@@ -97,7 +99,8 @@ def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str
     if boost is not None:
         meta.setdefault("search", {"boost": boost})
     pdf = config.extra.get("report", {}).get("pdf") or {}
-    meta["report_meta"] = page_metadata(kb, page, config.site_url, pdf.get("url"))
+    meta["report_meta"] = page_metadata(kb, page, config.site_url, pdf.get("url"),
+                                        compiled.dialect if compiled is not None else None)
     if meta["report_meta"]["description"]:
         meta.setdefault("description", meta["report_meta"]["description"])
     for key in ("title", "description"):
