@@ -19,6 +19,7 @@ from markdown.extensions import Extension
 
 from ..common.diagnostics import Diagnostic
 from ..knowledge.model import KnowledgeBase
+from .islands import CompiledBlocks
 from .mdext import ReportExtension
 from .render import page_markdown
 from .templating import REQUIRED_EXTENSIONS
@@ -29,6 +30,8 @@ from .state import RenderState
 
 # What the compile step leaves to the host's toc: the permalinks (and heading levels, shifted by baselevel).
 TOC_LEFT_TO_HOST = {"permalink": False, "anchorlink": False, "baselevel": 1}
+# What a host renders of a compiled page: its headings, with their ids and attributes.
+HOST_EXTENSIONS = ("toc", "attr_list")
 
 
 @dataclass
@@ -89,6 +92,16 @@ class Compiler:
                             self.state.problems, self.state.unsafe, written.problems, self.state.deferred,
                             written.links)
 
+
+    def host_extensions(self, extensions: Iterable) -> list:
+        """Of the host's Python-Markdown ``extensions``, what it needs to render this compiler's marked pages
+        (``marked``): toc, for the headings' permalinks and the table of contents, and attr_list, for their
+        attributes; with :class:`.islands.CompiledBlocks`, which carries every other block as it is and escapes
+        what the compile step escaped. The compile step has applied every other extension already: a second
+        pass would only cost time, or apply one twice."""
+        kept = [e for e in extensions if (e if isinstance(e, str) else type(e).__module__).removeprefix(
+            "markdown.extensions.") in HOST_EXTENSIONS]
+        return [*kept, CompiledBlocks(self.md.ESCAPED_CHARS)]
 
     def anchor_problems(self, compiled: dict[str, CompiledPage]) -> list[Diagnostic]:
         """The links among ``compiled`` pages that lead to an anchor their page does not have (when the

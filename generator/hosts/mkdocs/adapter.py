@@ -18,7 +18,6 @@ from ...common.project import Layout
 from ...common.diagnostics import Diagnostic
 from ...compile.compiler import CompiledPage, Compiler
 from ...compile.htmlcheck import diagnostics as html_problems
-from ...compile.islands import CompiledBlocks
 from ...compile.sanitize import clean, with_content_security_policy
 from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.loader import stays_inside
@@ -161,13 +160,13 @@ def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout
 def site_compiler(config, files: Files, kb: KnowledgeBase) -> Compiler:
     """The compile step with the site's extensions, its pages and files, and MkDocs' link checks: what
     ``validation.links`` makes a warning is a problem. Islands that search leaves out are deferred, and the
-    blocks of HTML marked: MkDocs is given :class:`CompiledBlocks`, and stashes them as they are."""
+    blocks of HTML marked: MkDocs renders only the headings (``Compiler.host_extensions``)."""
     pages = frozenset(f.src_uri for f in files.documentation_pages())
     links = SiteLinks(pages, frozenset(f.src_uri for f in files if not f.is_documentation_page()),
                       frozenset(c for c in LINK_CHECKS if config.validation.links[c] >= logging.WARNING))
     compiler = Compiler(kb, config.markdown_extensions, config.mdx_configs, links=links, defer_unindexed=True,
                         marked=True)
-    config.markdown_extensions.append(CompiledBlocks())
+    config.markdown_extensions = compiler.host_extensions(config.markdown_extensions)
     return compiler
 
 
