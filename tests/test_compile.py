@@ -72,3 +72,19 @@ def test_a_link_no_check_before_compiling_sees_is_reported_at_its_line(tmp_path)
     for line in (5, 10):
         assert (f"content/about.md:{line}: link to 'index.md#nowhere' — 'index.md' has no heading or anchor "
                 "'#nowhere'. [link.missing-anchor]") in result.stderr
+
+
+def test_a_host_that_renders_only_the_headings_gets_the_same_html(kb):
+    """MkDocs is given toc and attr_list of its extensions (``host_extensions``): the compile step applied the
+    others already. Characters those extensions made escapable (``~`` for pymdownx.tilde, quotes for smarty)
+    are escaped in headings, and the host reads them back as characters, not as a backslash and a character."""
+    extensions = [*EXTENSIONS, "pymdownx.tilde", "smarty", "admonition"]
+    source = ('# Fire ~ rescue\'s "work", ~~struck~~ {#fire}\n\n!!! note\n    Inside ~~struck~~ and \'quoted\'.\n\n'
+              "## A \\~ and a \\\" too\n\nText.\n")
+    direct = markdown.Markdown(extensions=[*extensions, ReportExtension(RenderState(kb, "index.md"))]).convert(source)
+    compiler = Compiler(kb, extensions, links=None, marked=True)
+    host = compiler.host_extensions(extensions)
+    assert [e for e in host if isinstance(e, str)] == ["toc", "attr_list"]
+    html = markdown.Markdown(extensions=host).convert(compiler.compile("index.md", source).markdown)
+    assert html == direct
+    assert "\\" not in html and "<del>struck</del>" in html and "&rsquo;" in html

@@ -19,6 +19,7 @@ from markdown.extensions import Extension
 
 from ..common.diagnostics import Diagnostic
 from ..knowledge.model import KnowledgeBase
+from .islands import CompiledBlocks
 from .mdext import ReportExtension
 from .render import page_markdown
 from .templating import REQUIRED_EXTENSIONS
@@ -29,6 +30,8 @@ from .state import RenderState
 
 # What the compile step leaves to the host's toc: the permalinks (and heading levels, shifted by baselevel).
 TOC_LEFT_TO_HOST = {"permalink": False, "anchorlink": False, "baselevel": 1}
+# What a host renders of a compiled page: its headings, with their ids and attributes.
+HOST_EXTENSIONS = ("toc", "attr_list")
 
 
 @dataclass
@@ -36,6 +39,7 @@ class CompiledPage:
     page: str
     markdown: str  # standard Markdown: headings, and every other block as ready HTML
     source: str  # the file it comes from (the page's path for a generated page)
+    dialect: str  # what it was compiled from: the page's Markdown in the report's dialect
     ids: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)  # what rendering found (a citation it could not render)
     unsafe: list[Finding] = field(default_factory=list)  # what the authors' HTML holds that the sanitiser removes
@@ -84,10 +88,20 @@ class Compiler:
         self.md.reset()
         self.md.convert(markdown)
         written = writer.written
-        return CompiledPage(page, written.markdown, source, written.ids | self.state.island_ids,
+        return CompiledPage(page, written.markdown, source, markdown, written.ids | self.state.island_ids,
                             self.state.problems, self.state.unsafe, written.problems, self.state.deferred,
                             written.links)
 
+
+    def host_extensions(self, extensions: Iterable) -> list:
+        """Of the host's Python-Markdown ``extensions``, what it needs to render this compiler's marked pages
+        (``marked``): toc, for the headings' permalinks and the table of contents, and attr_list, for their
+        attributes; with :class:`.islands.CompiledBlocks`, which carries every other block as it is and escapes
+        what the compile step escaped. The compile step has applied every other extension already: a second
+        pass would only cost time, or apply one twice."""
+        kept = [e for e in extensions if (e if isinstance(e, str) else type(e).__module__).removeprefix(
+            "markdown.extensions.") in HOST_EXTENSIONS]
+        return [*kept, CompiledBlocks(self.md.ESCAPED_CHARS)]
 
     def anchor_problems(self, compiled: dict[str, CompiledPage]) -> list[Diagnostic]:
         """The links among ``compiled`` pages that lead to an anchor their page does not have (when the

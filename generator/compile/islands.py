@@ -94,8 +94,14 @@ class _StashedBlock(BlockProcessor):
 class CompiledBlocks(Extension):
     """For a host that renders pages compiled with ``marked`` blocks (:class:`.compiler.Compiler`): each block
     of ready HTML, an island, is stashed as it is, so that the host parses none of that HTML again (Python-
-    Markdown would read it all with its HTML parser, and MkDocs once more for its ids). The same HTML."""
+    Markdown would read it all with its HTML parser, and MkDocs once more for its ids). The same HTML.
+    ``escaped``: the characters the compile step escaped in headings (its extensions may add some)."""
+
+    def __init__(self, escaped: list[str]):
+        self.escaped = list(escaped)
+        super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
+        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, *(c for c in self.escaped if c not in md.ESCAPED_CHARS)]
         md.preprocessors.register(_BlocksPreprocessor(md), "report-compiled-blocks", 29)  # before html_block (20)
         md.parser.blockprocessors.register(_StashedBlock(md.parser), "report-stashed-block", 200)  # before all

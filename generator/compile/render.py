@@ -14,8 +14,8 @@ from ..knowledge.glossary import terms_used
 from ..knowledge.lessonlinks import _plain, paragraph_text, passage_of, plain_text, resolve_target
 from ..knowledge.model import KnowledgeBase, Place, PreventionExample
 from ..knowledge.publication import DETAILS_PAGE, publication_details
-from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GLOSSARY_PAGE, HOME, LESSONS_INDEX,
-                                 SITE_INDEX, VIGNETTES_INDEX, VOICES_PAGE)
+from ..knowledge.sitemap import (AREAS_INDEX, BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, GENERATED_TITLES, GLOSSARY_PAGE, HOME,
+                                 LESSONS_INDEX, SITE_INDEX, VIGNETTES_INDEX, VOICES_PAGE, generated_page_titles)
 from .includes import body_with_includes
 from .state import RenderState
 from .templating import LEVEL_OPTIONS, NOT_CLASSIFIED, place_label, render_template
@@ -23,19 +23,7 @@ from .templating import LEVEL_OPTIONS, NOT_CLASSIFIED, place_label, render_templ
 
 def generated_pages(kb: KnowledgeBase) -> dict[str, str]:
     """Site path -> Markdown of every page the generator writes (never committed)."""
-    pages = {BIBLIOGRAPHY_PAGE: render_bibliography(kb)}
-    if kb.lessons:
-        pages[LESSONS_INDEX] = render_lessons_index(kb)
-        for lesson in kb.lessons.values():
-            pages[lesson.page] = render_lesson(kb, lesson.id)
-    if kb.areas:
-        pages[AREAS_INDEX] = render_areas_index(kb)
-        for area in kb.areas.values():
-            pages[area.page] = render_area(kb, area.id)
-    pages[EXAMPLES_PAGE] = render_prevention_examples(kb)
-    pages[VOICES_PAGE] = render_voices(kb)
-    pages[SITE_INDEX] = render_site_index(kb, pages)
-    return pages
+    return {page: _generated_page(kb, page) or "" for page in generated_page_titles(kb)}
 
 
 
@@ -106,7 +94,8 @@ def render_lessons_index(kb: KnowledgeBase) -> str:
         lid: [resolve_target(kb, link.target)[2] for link in kb.lesson_links_of(lid)]
         for lid in kb.lessons
     }
-    return render_template("lessons_index.md.j2", kb, LESSONS_INDEX, lessons=list(kb.lessons.values()),
+    return render_template("lessons_index.md.j2", kb, LESSONS_INDEX, title=GENERATED_TITLES[LESSONS_INDEX],
+                   lessons=list(kb.lessons.values()),
                    illustrated=illustrated, source_page=first.place.page, source_anchor=first.place.section_anchor)
 
 
@@ -133,7 +122,8 @@ def render_areas_index(kb: KnowledgeBase) -> str:
     first = next(iter(kb.areas.values()))
     label, page, anchor = _where(kb, first.place)
     vignettes = {a.id: [v for v in kb.vignettes.values() if v.area == a.letter] for a in kb.areas.values()}
-    return render_template("areas_index.md.j2", kb, AREAS_INDEX, areas=list(kb.areas.values()), where=label,
+    return render_template("areas_index.md.j2", kb, AREAS_INDEX, title=GENERATED_TITLES[AREAS_INDEX],
+                   areas=list(kb.areas.values()), where=label,
                    source_page=page, source_anchor=anchor, vignettes=vignettes)
 
 
@@ -161,7 +151,8 @@ def render_prevention_examples(kb: KnowledgeBase) -> str:
     framework_page = next((d.page for d in kb.documents.values() if framework in d.headings), HOME)
     empty = {value: f"The report names no example of {label.lower()}." for value, label in LEVEL_OPTIONS}
     shown = Counter(e.short_label or e.label for e in kb.examples.values())
-    return render_template("prevention_examples.md.j2", kb, EXAMPLES_PAGE, level_options=LEVEL_OPTIONS,
+    return render_template("prevention_examples.md.j2", kb, EXAMPLES_PAGE, title=GENERATED_TITLES[EXAMPLES_PAGE],
+                   level_options=LEVEL_OPTIONS,
                    services=SERVICE_COLUMNS, areas=list(kb.areas.values()), by_level=by_level,
                    passages={e.id: _passage(kb, e) for e in kb.examples.values()},
                    ambiguous={e.id for e in kb.examples.values() if e.short_label and shown[e.short_label] > 1},
@@ -181,17 +172,15 @@ def render_voices(kb: KnowledgeBase) -> str:
         if not sections or sections[-1][0] != q.place.section:
             sections.append((q.place.section if q.place.section != doc.title else None, []))
         sections[-1][1].append(q)
-    return render_template("voices.md.j2", kb, VOICES_PAGE, quotes=list(kb.quotes.values()), groups=groups)
+    return render_template("voices.md.j2", kb, VOICES_PAGE, title=GENERATED_TITLES[VOICES_PAGE],
+                           quotes=list(kb.quotes.values()), groups=groups)
 
 
-def render_site_index(kb: KnowledgeBase, generated: dict[str, str] | None = None) -> str:
-    """Every page with its sections (``generated``: the generated pages' Markdown, when already made)."""
-    generated = {p: md for p, md in (generated or generated_pages(kb)).items() if p != SITE_INDEX}
+def render_site_index(kb: KnowledgeBase) -> str:
+    """Every page with its sections."""
     pages = [(doc.page, doc.title, [h for h in doc.headings if h.level in (2, 3)]) for doc in kb.documents.values()]
-    for page, markdown in generated.items():
-        title = re.search(r"^# (.+)$", markdown, re.M)
-        pages.append((page, title[1] if title else page, []))
-    return render_template("site_index.md.j2", kb, SITE_INDEX, pages=pages)
+    pages += [(page, title, []) for page, title in generated_page_titles(kb).items() if page != SITE_INDEX]
+    return render_template("site_index.md.j2", kb, SITE_INDEX, title=GENERATED_TITLES[SITE_INDEX], pages=pages)
 
 
 def render_glossary_table(kb: KnowledgeBase) -> str:
@@ -237,7 +226,8 @@ def render_bibliography(kb: KnowledgeBase, links: RenderState | None = None) -> 
         ]
         for s in sources
     }
-    return render_template("references.md.j2", kb, BIBLIOGRAPHY_PAGE, host_links=links, sources=sources, cited=cited)
+    return render_template("references.md.j2", kb, BIBLIOGRAPHY_PAGE, title=GENERATED_TITLES[BIBLIOGRAPHY_PAGE],
+                           host_links=links, sources=sources, cited=cited)
 
 
 def page_markdown(kb: KnowledgeBase, page: str, site_extras: bool = True, links: RenderState | None = None) -> str | None:

@@ -52,14 +52,26 @@ def reference_anchor(key: str) -> str:
     return f"ref-{key}"
 
 
+# The titles of the pages generated about the knowledge base as a whole (a lesson's or an area's page has its label).
+GENERATED_TITLES = {BIBLIOGRAPHY_PAGE: "References", LESSONS_INDEX: "Wider lessons", AREAS_INDEX: "Case-study areas",
+                    EXAMPLES_PAGE: "Prevention examples", VOICES_PAGE: "Voices", SITE_INDEX: "Every page and section"}
+
+
+def generated_page_titles(kb: KnowledgeBase) -> dict[str, str]:
+    """Site path -> title of every page the compile stage generates from the knowledge base, in the site's order."""
+    pages = {BIBLIOGRAPHY_PAGE: GENERATED_TITLES[BIBLIOGRAPHY_PAGE]}
+    if kb.lessons:
+        pages[LESSONS_INDEX] = GENERATED_TITLES[LESSONS_INDEX]
+        pages.update((lesson.page, lesson.label) for lesson in kb.lessons.values())
+    if kb.areas:
+        pages[AREAS_INDEX] = GENERATED_TITLES[AREAS_INDEX]
+        pages.update((area.page, area.label) for area in kb.areas.values())
+    return pages | {page: GENERATED_TITLES[page] for page in (EXAMPLES_PAGE, VOICES_PAGE, SITE_INDEX)}
+
+
 def generated_page_paths(kb: KnowledgeBase) -> frozenset[str]:
     """Site paths of every page the compile stage generates from the knowledge base."""
-    pages = {BIBLIOGRAPHY_PAGE, EXAMPLES_PAGE, VOICES_PAGE, SITE_INDEX}
-    if kb.lessons:
-        pages |= {LESSONS_INDEX} | {lesson.page for lesson in kb.lessons.values()}
-    if kb.areas:
-        pages |= {AREAS_INDEX} | {a.page for a in kb.areas.values()}
-    return frozenset(pages)
+    return frozenset(generated_page_titles(kb))
 
 
 # The site's search (Material's ``search: boost``): a phrase of the report's text finds its passage in a chapter

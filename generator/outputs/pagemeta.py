@@ -22,7 +22,7 @@ from ..compile.render import page_markdown
 from ..knowledge.lessonlinks import plain_text
 from ..knowledge.model import KnowledgeBase
 from ..knowledge.publication import DETAILS_PAGE, OGL_URL
-from ..knowledge.sitemap import HOME, public_url
+from ..knowledge.sitemap import HOME, generated_page_titles, public_url
 from . import cite as citing
 
 DESCRIPTION_CHARS = 160  # what search engines show of a description
@@ -56,18 +56,18 @@ def description(kb: KnowledgeBase, page: str, markdown: str) -> str:
     return ""
 
 
-def _own_words(kb: KnowledgeBase, page: str) -> tuple[str, str]:
+def _own_words(kb: KnowledgeBase, page: str, generated: str | None) -> tuple[str, str]:
     """The page's title as plain text, and the Markdown its description comes from: an author's page's own
-    text, a lesson's words as the Conclusions state them, or a generated page as generated (rendered once)."""
+    text, a lesson's words as the Conclusions state them, or a generated page as generated (``generated``, or
+    rendered here)."""
     doc = kb.documents.get(page)
     if doc is not None:
         return plain_text(doc.title), doc.body
     lesson = citing.lesson_of(kb, page)
     if lesson is not None:
         return plain_text(lesson.label), lesson.markdown
-    markdown = page_markdown(kb, page) or ""
-    heading = re.search(r"^# (.+)$", markdown, re.M)
-    return (plain_text(_TAG_RE.sub("", heading[1])) if heading else ""), markdown
+    markdown = (page_markdown(kb, page) or "") if generated is None else generated
+    return plain_text(generated_page_titles(kb).get(page, "")), markdown
 
 
 def script_json(data) -> str:
@@ -104,12 +104,14 @@ def _absolute(path: str, root_url: str) -> str:
     return root_url.rstrip("/") + "/" + path
 
 
-def page_metadata(kb: KnowledgeBase, page: str, root_url: str | None = None, pdf: str | None = None) -> dict:
+def page_metadata(kb: KnowledgeBase, page: str, root_url: str | None = None, pdf: str | None = None,
+                  generated: str | None = None) -> dict:
     """What the theme prints for ``page``: ``description``, and with a
     publication record ``highwire`` and ``open_graph`` ([name, content] pairs, in order: a name may repeat),
     ``json_ld`` (ready to print), and on a citable page ``cite`` (``reference``, HTML, and ``downloads``).
-    ``pdf``: the PDF's path under the site, when there is one."""
-    title, markdown = _own_words(kb, page)
+    ``pdf``: the PDF's path under the site, when there is one; ``generated``: a generated page's Markdown,
+    when the caller has rendered it already."""
+    title, markdown = _own_words(kb, page, generated)
     meta = {"description": description(kb, page, markdown)}
     pub = kb.publication
     if pub is None:

@@ -81,7 +81,7 @@ def stage_project(root: Path, kb: KnowledgeBase, out: Path, *, pdf: StagedPdf | 
     root_url = site_url(config)
     pdf_path = f"{DOWNLOADS}/{pdf.name}" if pdf is not None else None
     for page, result in compiled.items():
-        meta = page_metadata(kb, page, root_url, pdf_path)
+        meta = page_metadata(kb, page, root_url, pdf_path, result.dialect)
         _write(docs / staged_path(page), _front_matter(kb, page, boosts.get(page), meta) + result.markdown)
     for name, source in static.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)

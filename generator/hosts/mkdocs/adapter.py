@@ -18,7 +18,6 @@ from ...common.project import Layout
 from ...common.diagnostics import Diagnostic
 from ...compile.compiler import CompiledPage, Compiler
 from ...compile.htmlcheck import diagnostics as html_problems
-from ...compile.islands import CompiledBlocks
 from ...compile.sanitize import clean, with_content_security_policy
 from ...compile.sitelinks import LINK_CHECKS, SiteLinks
 from ...knowledge.loader import stays_inside
@@ -86,10 +85,12 @@ def escape_titles(nav):
     return nav
 
 
-def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str], boost: int | None) -> dict:
+def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str], boost: int | None,
+              compiled: CompiledPage | None) -> dict:
     """A page's front matter for the theme: none from a file the loader refused (only while serving: a build
     stops at the problem), its rank in search (``boost``: :func:`...knowledge.sitemap.search_boosts`), what
-    the page says about itself to machines and its "Cite this" (``report_meta``, :mod:`...outputs.pagemeta`), and title and description
+    the page says about itself to machines and its "Cite this" (``report_meta``, :mod:`...outputs.pagemeta`, from
+    the page as ``compiled``, if it was), and title and description
     escaped (MkDocs keeps front matter as given, and the theme prints them as they are)."""
     doc = kb.documents.get(page)
     if doc is not None and doc.file in refused:
@@ -97,7 +98,8 @@ def page_meta(meta: dict, kb: KnowledgeBase, page: str, config, refused: set[str
     if boost is not None:
         meta.setdefault("search", {"boost": boost})
     pdf = config.extra.get("report", {}).get("pdf") or {}
-    meta["report_meta"] = page_metadata(kb, page, config.site_url, pdf.get("url"))
+    meta["report_meta"] = page_metadata(kb, page, config.site_url, pdf.get("url"),
+                                        compiled.dialect if compiled is not None else None)
     if meta["report_meta"]["description"]:
         meta.setdefault("description", meta["report_meta"]["description"])
     for key in ("title", "description"):
@@ -158,13 +160,13 @@ def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout
 def site_compiler(config, files: Files, kb: KnowledgeBase) -> Compiler:
     """The compile step with the site's extensions, its pages and files, and MkDocs' link checks: what
     ``validation.links`` makes a warning is a problem. Islands that search leaves out are deferred, and the
-    blocks of HTML marked: MkDocs is given :class:`CompiledBlocks`, and stashes them as they are."""
+    blocks of HTML marked: MkDocs renders only the headings (``Compiler.host_extensions``)."""
     pages = frozenset(f.src_uri for f in files.documentation_pages())
     links = SiteLinks(pages, frozenset(f.src_uri for f in files if not f.is_documentation_page()),
                       frozenset(c for c in LINK_CHECKS if config.validation.links[c] >= logging.WARNING))
     compiler = Compiler(kb, config.markdown_extensions, config.mdx_configs, links=links, defer_unindexed=True,
                         marked=True)
-    config.markdown_extensions.append(CompiledBlocks())
+    config.markdown_extensions = compiler.host_extensions(config.markdown_extensions)
     return compiler
 
 

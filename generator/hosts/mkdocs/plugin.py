@@ -75,9 +75,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return env
 
     def on_page_markdown(self, markdown, page, config, files):
-        page.meta = adapter.page_meta(page.meta, self.kb, page.file.src_uri, config, self.refused,
-                                      self.search_boosts.get(page.file.src_uri))
         compiled = self.compiled.pop(page.file.src_uri, None)
+        page.meta = adapter.page_meta(page.meta, self.kb, page.file.src_uri, config, self.refused,
+                                      self.search_boosts.get(page.file.src_uri), compiled)
         if compiled is None:  # only while serving with problems in the sources
             try:
                 compiled = self.compiler.compile(page.file.src_uri)
