@@ -33,6 +33,8 @@ def diagnostics(kb: KnowledgeBase, page: str, findings: list[Finding],
     of the report (a generated page shows words from several).
     ``texts``: page -> its file's whole text, for the front matter (otherwise only bodies are searched). The
     same finding again is looked for after the line of the one before."""
+    if not findings:
+        return []
     own = kb.documents.get(page)
     others = [d for d in kb.documents.values() if d is not own]
     sources = []
