@@ -3,9 +3,10 @@ backlinks, citations or generated pages. Proved by counting, not by timing (issu
 
 Synthetic projects of N, 2N and 4N vignettes (``bench/synthetic.py``: every vignette cites, links to
 a lesson, an area and its neighbours, declares a prevention example and quotes; N/5 lessons, every
-fifth vignette illustrating one; a bibliography of N/4 entries) are loaded and every page is rendered
-as the MkDocs plugin does it: ``load_project``, ``generated_pages``, then for each page
-``page_markdown`` and Python-Markdown with the report's extension. Three deterministic counters:
+fifth vignette illustrating one; a bibliography of N/4 entries) are loaded and every page is compiled
+as the MkDocs plugin does it: ``load_project``, then for each page the compile step (``Compiler``, links
+checked), the placing of what its HTML held at its lines, and the page's metadata; then the links'
+anchors across pages. Three deterministic counters:
 
 - ``iterations``: elements yielded by every loop over the knowledge base's collections (documents,
   vignettes, lessons, lesson links, examples, quotes, sources, entities, backlinks …), counted by
@@ -26,7 +27,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import markdown
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,9 +36,12 @@ if str(REPO) not in sys.path:
 from bench import synthetic  # noqa: E402
 from generator.compile.project import load_project  # noqa: E402
 from generator.knowledge import loader, model  # noqa: E402
-from generator.compile.mdext import RenderState, ReportExtension  # noqa: E402
+from generator.compile.compiler import Compiler  # noqa: E402
+from generator.compile.htmlcheck import diagnostics as html_problems  # noqa: E402
+from generator.compile.sitelinks import SiteLinks  # noqa: E402
+from generator.knowledge.sitemap import generated_page_paths  # noqa: E402
+from generator.outputs.pagemeta import page_metadata  # noqa: E402
 from generator.outputs.pdf import BASE_EXTENSIONS  # noqa: E402
-from generator.compile.render import generated_pages, page_markdown  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a tenth of the suite's time: `make test` leaves it to CI and `make test-all`
 
@@ -48,17 +51,17 @@ SLACK = 1.05  # allowed excess of the second increment over the first (longer nu
 
 
 def build_everything(root: Path) -> int:
-    """Load the project and render every page, as the MkDocs plugin does; returns the page count."""
+    """Load the project and compile every page, as the MkDocs plugin does; returns the page count."""
     kb, diags = load_project(root, synthetic.LAYOUT)
     diags.raise_if_any(strict=True)
-    pages = list(kb.documents) + list(generated_pages(kb))
-    state = RenderState(kb)
-    extension = ReportExtension(state)
-    for page in pages:
-        state.page = page
-        md = markdown.Markdown(extensions=[*BASE_EXTENSIONS, extension])
-        md.convert(page_markdown(kb, page))
-        assert not state.problems, state.problems
+    pages = [*kb.documents, *sorted(generated_page_paths(kb))]
+    compiler = Compiler(kb, BASE_EXTENSIONS, links=SiteLinks(frozenset(pages)), defer_unindexed=True, marked=True)
+    compiled = {page: compiler.compile(page) for page in pages}
+    for page, result in compiled.items():
+        assert not result.problems and not result.link_problems, (result.problems, result.link_problems)
+        assert not html_problems(kb, page, result.unsafe)
+        assert page_metadata(kb, page, None, None, result.dialect)["description"]
+    assert not compiler.anchor_problems(compiled)
     return len(pages)
 
 
