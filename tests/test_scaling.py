@@ -6,7 +6,7 @@ a lesson, an area and its neighbours, declares a prevention example and quotes; 
 fifth vignette illustrating one; a bibliography of N/4 entries) are loaded and every page is compiled
 as the MkDocs plugin does it: ``load_project``, then for each page the compile step (``Compiler``, links
 checked), the placing of what its HTML held at its lines, and the page's metadata; then the links'
-anchors across pages. Three deterministic counters:
+anchors across pages, and the open data. Three deterministic counters:
 
 - ``iterations``: elements yielded by every loop over the knowledge base's collections (documents,
   vignettes, lessons, lesson links, examples, quotes, sources, entities, backlinks …), counted by
@@ -40,6 +40,7 @@ from generator.compile.compiler import Compiler  # noqa: E402
 from generator.compile.htmlcheck import diagnostics as html_problems  # noqa: E402
 from generator.compile.sitelinks import SiteLinks  # noqa: E402
 from generator.knowledge.sitemap import generated_page_paths  # noqa: E402
+from generator.outputs.data import data_files  # noqa: E402
 from generator.outputs.pagemeta import page_metadata  # noqa: E402
 from generator.outputs.pdf import BASE_EXTENSIONS  # noqa: E402
 
@@ -62,6 +63,7 @@ def build_everything(root: Path) -> int:
         assert not html_problems(kb, page, result.unsafe)
         assert page_metadata(kb, page, None, None, result.dialect)["description"]
     assert not compiler.anchor_problems(compiled)
+    assert data_files(kb, None)
     return len(pages)
 
 
