@@ -20,8 +20,11 @@ from markdown.util import HTML_PLACEHOLDER, AtomicString
 from .state import RenderState
 
 ISLAND_OPEN = "<!--report:island"
-ISLAND_RE = re.compile(r"^<!--report:island(?P<unindexed> unindexed)?-->\n(?P<html>.*?)\n"
-                       r"<!--/report:island(?P<terms>(?: [^\s>]+)*)-->$", re.S | re.M)
+# The island's HTML is read a line at a time up to the first line that closes it (a lazy ``.*?`` would try the
+# closing marker at every character of it).
+ISLAND_RE = re.compile(r"^<!--report:island(?P<unindexed> unindexed)?-->\n"
+                       r"(?P<html>[^\n]*(?:\n(?!<!--/report:island)[^\n]*)*?)\n"
+                       r"<!--/report:island(?P<terms>(?: [^\s>]+)*)-->$", re.M)
 DEFERRED_RE = re.compile(r"<!--report:deferred (\d+)-->")
 
 
