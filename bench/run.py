@@ -69,10 +69,11 @@ class OurTime:
     """CPU time spent inside the generator's code during a build (``time.process_time``).
 
     Every way MkDocs and Python-Markdown call into the generator is wrapped: the plugin's ``on_*``
-    hooks (loading and checking the project, compiling and generating pages), and the extension's
-    ``extendMarkdown``/``reset``, every inline processor's ``handleMatch`` and every tree processor's
-    ``run``, and the searches Python-Markdown runs with our inline patterns' regular expressions (each
-    step of their ``finditer``). Importing the generator counts too. Not counted: Python-Markdown's own
+    hooks (loading and checking the project, compiling and generating pages), and in every module of the
+    compile step the extensions' ``extendMarkdown``/``reset``, every inline processor's ``handleMatch``,
+    every pre-, tree and postprocessor's ``run`` and every block processor's ``test`` and ``run``, and the
+    searches Python-Markdown runs with our inline patterns' regular expressions (each step of their
+    ``finditer``). Importing the generator counts too. Not counted: Python-Markdown's own
     loop around our patterns, and the rendering of the theme's HTML overrides (Jinja, in MkDocs).
 
     Python-Markdown's own work is not ours when our code asks for it either: the compile step converts each
@@ -128,11 +129,18 @@ class OurTime:
 
     @classmethod
     def install(cls) -> list[str]:
+        import importlib
+        import pkgutil
+
+        import generator.compile
+        from markdown.blockprocessors import BlockProcessor
         from markdown.extensions import Extension
         from markdown.inlinepatterns import InlineProcessor
+        from markdown.postprocessors import Postprocessor
+        from markdown.preprocessors import Preprocessor
         from markdown.treeprocessors import Treeprocessor
 
-        from generator.compile import authorhtml, compiler, inline, islands, pagerefs, plaintext, quotes, standard, terms
+        from generator.compile import compiler
         from generator.hosts.mkdocs import plugin as mkdocs_plugin
 
         wrapped = []
@@ -185,10 +193,13 @@ class OurTime:
 
         compiler.Compiler.__init__ = init
         wrapped.append("Compiler.md: convert, serializer, postprocessors (as Python-Markdown's)")
-        modules = (authorhtml, compiler, inline, islands, pagerefs, plaintext, quotes, standard, terms)
+        # Every module of the compile step, so that a processor added later is timed as well.
+        modules = [importlib.import_module(f"generator.compile.{m.name}")
+                   for m in pkgutil.iter_modules(generator.compile.__path__)]
         for obj in (o for m in modules for o in vars(m).values() if isinstance(o, type) and o.__module__ == m.__name__):
             for base, methods in ((InlineProcessor, ("handleMatch",)), (Treeprocessor, ("run",)),
-                                  (Extension, ("extendMarkdown", "reset"))):
+                                  (Preprocessor, ("run",)), (Postprocessor, ("run",)),
+                                  (BlockProcessor, ("test", "run")), (Extension, ("extendMarkdown", "reset"))):
                 if issubclass(obj, base):
                     if base is InlineProcessor:
                         obj.getCompiledRegExp = timed_regex
