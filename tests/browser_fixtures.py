@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from browserkit import (AXE_JS, LINKS_WITHOUT_WORDS, MODES, NARROW, RECORD_VIOLATIONS, WCAG_TAGS,
+from browserkit import (AXE_JS, LINKS_WITHOUT_WORDS, MODES, NARROW, PERMALINK_ALONE, RECORD_VIOLATIONS, WCAG_TAGS,
                         WIDER_THAN_THE_WINDOW, focused, load, new_page, refuse_other_hosts, run_axe, serve, settle,
                         site_paths)
 from conftest import chromium_or_skip
@@ -77,11 +77,13 @@ def _desktop_visit(pg, axe_source: str) -> dict:
 
 
 def _phone_visit(pg, axe_source: str) -> dict:
-    """What every visit reads, then what is wider than the window once it is narrowed to 320 px."""
+    """What every visit reads, then what is wider than the window once it is narrowed to 320 px, and the headings
+    whose "¶" is then alone on a line."""
     seen = _as_loaded(pg, axe_source)
     width = pg.viewport_size
     pg.set_viewport_size(NARROW)
     seen["wider at 320 px"] = pg.evaluate(WIDER_THAN_THE_WINDOW)
+    seen["permalink alone at 320 px"] = pg.evaluate(PERMALINK_ALONE)
     pg.set_viewport_size(width)
     return seen
 

@@ -49,6 +49,20 @@ WIDER_THAN_THE_WINDOW = """() => {
     .slice(0, 5).map(e => e.tagName + '.' + e.className);
 }"""
 
+# The headings whose "¶" (hidden until pointed at) sits on a line of its own, below the heading's last word: a
+# blank line under the heading.
+PERMALINK_ALONE = """() => [...document.querySelectorAll('.md-content h1, .md-content h2, .md-content h3')]
+  .filter(h => {
+    const link = h.querySelector(':scope > a.headerlink');
+    if (!link || !h.getClientRects().length) return false;
+    const words = document.createRange();
+    words.selectNodeContents(h);
+    words.setEndBefore(link);
+    const lines = words.getClientRects();
+    return lines.length && link.getBoundingClientRect().top >= lines[lines.length - 1].bottom - 1;
+  })
+  .map(h => h.tagName + ' ' + h.textContent.trim().slice(0, 50))"""
+
 # The links on screen named only by a symbol such as ↩ or ¶, not in words.
 LINKS_WITHOUT_WORDS = """() => [...document.querySelectorAll('a[href]')]
   .filter(a => a.getClientRects().length && getComputedStyle(a).visibility !== 'hidden')

@@ -230,6 +230,15 @@ def test_no_page_scrolls_sideways_at_320_px(visits):
     assert not overflow, "\n".join(overflow)
 
 
+@pytest.mark.xdist_group("phone-dark")
+def test_no_heading_is_followed_by_a_blank_line_on_a_narrow_screen(visits):
+    """A heading's "¶" is hidden until pointed at; where it wrapped onto a line of its own (as Material's
+    inline-block may, after a heading that fills the line), a phone shows a blank line under the heading."""
+    alone = [f"{path}: {seen['permalink alone at 320 px']}"
+             for path, seen in visits("phone-dark").pages.items() if seen["permalink alone at 320 px"]]
+    assert not alone, "\n".join(alone)
+
+
 @pytest.mark.xdist_group("desktop-light")
 def test_no_page_scrolls_sideways_with_text_at_200_percent(visits):
     """WCAG 1.4.4: text resized to 200% in a 1280 px window."""
