@@ -85,6 +85,9 @@ def test_a_host_that_renders_only_the_headings_gets_the_same_html(kb):
     compiler = Compiler(kb, extensions, links=None, marked=True)
     host = compiler.host_extensions(extensions)
     assert [e for e in host if isinstance(e, str)] == ["toc", "attr_list"]
+    # However mkdocs.yml names them: a dotted module, module:Class.
+    named = ["markdown.extensions.toc:TocExtension", "markdown.extensions.attr_list", "pymdownx.tilde"]
+    assert [e for e in compiler.host_extensions(named) if isinstance(e, str)] == named[:2]
     html = markdown.Markdown(extensions=host).convert(compiler.compile("index.md", source).markdown)
     assert html == direct
     assert "\\" not in html and "<del>struck</del>" in html and "&rsquo;" in html

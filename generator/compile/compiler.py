@@ -92,15 +92,13 @@ class Compiler:
                             self.state.problems, self.state.unsafe, written.problems, self.state.deferred,
                             written.links)
 
-
     def host_extensions(self, extensions: Iterable) -> list:
         """Of the host's Python-Markdown ``extensions``, what it needs to render this compiler's marked pages
         (``marked``): toc, for the headings' permalinks and the table of contents, and attr_list, for their
         attributes; with :class:`.islands.CompiledBlocks`, which carries every other block as it is and escapes
         what the compile step escaped. The compile step has applied every other extension already: a second
         pass would only cost time, or apply one twice."""
-        kept = [e for e in extensions if (e if isinstance(e, str) else type(e).__module__).removeprefix(
-            "markdown.extensions.") in HOST_EXTENSIONS]
+        kept = [e for e in extensions if _extension_name(e) in HOST_EXTENSIONS]
         return [*kept, CompiledBlocks(self.md.ESCAPED_CHARS)]
 
     def anchor_problems(self, compiled: dict[str, CompiledPage]) -> list[Diagnostic]:
@@ -110,3 +108,10 @@ class Compiler:
             return []
         return check_anchors((link for p in compiled.values() for link in p.anchored),
                              {p.page: p.ids for p in compiled.values()})
+
+
+def _extension_name(extension) -> str:
+    """An extension as mkdocs.yml may name it (``toc``, ``markdown.extensions.toc``,
+    ``markdown.extensions.toc:TocExtension``) or as an instance, by its short name: ``toc``."""
+    module = extension.partition(":")[0] if isinstance(extension, str) else type(extension).__module__
+    return module.removeprefix("markdown.extensions.")
