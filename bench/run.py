@@ -78,8 +78,8 @@ class OurTime:
 
     Python-Markdown's own work is not ours when our code asks for it either: the compile step converts each
     page (``Compiler.md.convert``), and its StandardWriter serialises each block and runs Python-Markdown's
-    postprocessors on it, as MkDocs had Python-Markdown do before the compile step existed, on the host's
-    behalf. That time is ``rendering``, not ``seconds``; whatever it calls back of ours (the dialect's
+    postprocessors on it, and runs the host's toc on the headings (the page as MkDocs would render it), as MkDocs
+    had Python-Markdown do before the compile step existed, on the host's behalf. That time is ``rendering``, not ``seconds``; whatever it calls back of ours (the dialect's
     processors) is ours again. So the share keeps its meaning across the move: the generator's own work,
     not the Markdown rendering that any site engine does.
 
@@ -190,9 +190,13 @@ class OurTime:
             for processor in self.md.postprocessors:
                 if type(processor).__module__.startswith("markdown."):
                     processor.run = cls.wrap(processor.run, None)
+            # The headings as the host would render them (toc's own processor, run by the writer for the host).
+            host_toc = self.standard.writer.host_toc
+            if host_toc is not None:
+                host_toc.run = cls.wrap(host_toc.run, None)
 
         compiler.Compiler.__init__ = init
-        wrapped.append("Compiler.md: convert, serializer, postprocessors (as Python-Markdown's)")
+        wrapped.append("Compiler.md: convert, serializer, postprocessors, the host's toc (as Python-Markdown's)")
         # Every module of the compile step, so that a processor added later is timed as well.
         modules = [importlib.import_module(f"generator.compile.{m.name}")
                    for m in pkgutil.iter_modules(generator.compile.__path__)]

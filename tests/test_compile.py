@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import markdown
 import pytest
+from markdown.extensions.toc import render_inner_html
 
 from conftest import run_cli, write_mkdocs_site, write_project
 
@@ -91,3 +92,52 @@ def test_a_host_that_renders_only_the_headings_gets_the_same_html(kb):
     html = markdown.Markdown(extensions=host).convert(compiler.compile("index.md", source).markdown)
     assert html == direct
     assert "\\" not in html and "<del>struck</del>" in html and "&rsquo;" in html
+
+
+TOC_SETTINGS = [
+    {"permalink": True, "permalink_title": "Link to this section"},
+    {"permalink": "#", "permalink_leading": True, "baselevel": 2, "toc_depth": "2-4"},
+    {"anchorlink": True, "toc_depth": 2},
+]
+FINISHED_PAGES = {
+    **PAGES,
+    "labels": '# Title {data-toc-label="Short"}\n\n## A <em>b</em> &amp; c\n\n!!! note "N"\n    ## Inside\n\n'
+              "    text\n\n### Third\n\n#### Fourth\n",
+    "no title": "Text first.\n\n# Late title\n\n## Two\n",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("settings", TOC_SETTINGS, ids=["permalink", "leading-baselevel", "anchorlink"])
+@pytest.mark.parametrize("name", sorted(FINISHED_PAGES))
+def test_a_finished_page_is_what_the_host_would_render(kb, name, settings):
+    """``finished``: the compile step writes the HTML, table of contents and title a host gets by rendering the
+    compiled Markdown with ``host_extensions`` (MkDocs then renders only the title). The reference is that
+    rendering itself, with toc set every way that changes headings."""
+    extensions, configs = [*EXTENSIONS, "admonition"], {"toc": settings}
+    compiler = Compiler(kb, extensions, configs, links=None, finished=True)
+    compiled = compiler.compile("index.md", FINISHED_PAGES[name])
+
+    class Title(markdown.treeprocessors.Treeprocessor):  # as MkDocs finds a page's title: a leading h1
+        def run(self, root):
+            first = next(iter(root), None)
+            self.md.title = render_inner_html(first, self.md) if first is not None and first.tag == "h1" else None
+
+    def host(text):
+        md = markdown.Markdown(extensions=compiler.host_extensions(extensions), extension_configs=configs)
+        md.treeprocessors.register(Title(md), "title", 1)
+        return md.convert(text), md.toc_tokens, getattr(md, "title", None)  # Python-Markdown skips an empty text
+
+    html, toc, title = host(compiled.markdown)
+    assert (compiled.html, compiled.toc) == (html, toc)
+    assert host(compiled.title)[2] == title  # the title MkDocs finds in the one heading it renders
+    if name == "labels":
+        assert '<h2 id="inside">' in html and toc and "Inside" not in str(toc)  # toc: the page's own headings
+
+
+def test_an_empty_page_compiles_to_nothing_not_to_the_page_before(kb):
+    """Python-Markdown runs no processor on an empty text: the writer must not hand back the last page's."""
+    compiler = Compiler(kb, EXTENSIONS, links=None, finished=True)
+    assert compiler.compile("index.md", "# Home\n\nText.\n").html
+    empty = compiler.compile("about.md", "\n")
+    assert (empty.markdown, empty.html, empty.toc, empty.title) == ("", "", [], "")

@@ -46,6 +46,11 @@ class CompiledPage:
     link_problems: list[Diagnostic] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # with defer_unindexed: the islands left out
     anchored: list[Anchored] = field(default_factory=list)  # links with an anchor, to check
+    # With ``finished``: the HTML the host makes of ``markdown`` with ``host_extensions``, its table of contents
+    # (toc's tokens), and the Markdown of its first heading if it begins with one (where a host finds the title).
+    html: str | None = None
+    toc: list[dict] = field(default_factory=list)
+    title: str = ""
 
 
 def compile_extensions(extensions: Iterable, configs: dict | None) -> tuple[list, dict]:
@@ -63,15 +68,22 @@ class Compiler:
     pages and files, to make and check links as the host would, or None when ``extra`` extensions make the
     links (the PDF's); ``state``: the dialect's state (default: a new one, deferring unindexed islands when
     ``defer_unindexed``); ``sanitize``: the HTML written goes through the sanitiser, for a host that does not
-    clean each page itself; ``marked``: each block of HTML marked for :class:`.islands.CompiledBlocks`."""
+    clean each page itself; ``marked``: each block of HTML marked for :class:`.islands.CompiledBlocks`;
+    ``finished`` (implies ``marked``; needs toc among the host's extensions): each page also as the host renders
+    it with :meth:`host_extensions`, for a host that takes that instead of parsing the page again."""
 
     def __init__(self, kb: KnowledgeBase, extensions: Iterable = (), configs: dict | None = None, *,
                  links: SiteLinks | None, state: RenderState | None = None, defer_unindexed: bool = False,
-                 sanitize: bool = False, marked: bool = False, extra: Iterable[Extension] = ()):
+                 sanitize: bool = False, marked: bool = False, finished: bool = False,
+                 extra: Iterable[Extension] = ()):
         self.kb, self.links = kb, links
         self.state = state or RenderState(kb, defer_unindexed=defer_unindexed)
+        extensions = list(extensions)
+        host_toc = None
+        if finished and any(_extension_name(e) == "toc" for e in extensions):
+            host_toc = dict((configs or {}).get("toc") or {})
         names, settings = compile_extensions(extensions, configs)
-        self.standard = StandardExtension(links, sanitize, marked)
+        self.standard = StandardExtension(links, sanitize, marked or finished, host_toc)
         self.md = Markdown(extensions=[*names, ReportExtension(self.state), *extra, self.standard],
                            extension_configs=settings)
 
@@ -85,12 +97,13 @@ class Compiler:
         self.state.page, writer.page, writer.source = page, page, source
         writer.written_at = WrittenAt(doc.body, doc.body_line) if doc is not None else None
         self.state.problems = []
+        writer.start()
         self.md.reset()
         self.md.convert(markdown)
         written = writer.written
         return CompiledPage(page, written.markdown, source, markdown, written.ids | self.state.island_ids,
                             self.state.problems, self.state.unsafe, written.problems, self.state.deferred,
-                            written.links)
+                            written.links, written.html, written.toc, written.title)
 
     def host_extensions(self, extensions: Iterable) -> list:
         """Of the host's Python-Markdown ``extensions``, what it needs to render this compiler's marked pages

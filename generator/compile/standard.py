@@ -7,6 +7,10 @@ HTML in it stays as it is), so that any host builds its table of contents and pe
 other block as the HTML it renders to, which a host passes through untouched. The host renders the result
 with its usual extensions (``attr_list`` for the headings' ids) and gets the same HTML. Links in that HTML
 are already the published pages' relative URLs (:mod:`.sitelinks`): no host rewrites links inside HTML.
+
+Given the host's toc settings (``host_toc``), the writer also writes the page as that host would render the
+Markdown it wrote, with toc and attr_list (:meth:`.compiler.Compiler.host_extensions`): the HTML, its headings
+with their permalinks, and the table of contents. A host that takes those need not parse the page again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from html import unescape
 
 from markdown import Markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from ..common.diagnostics import Diagnostic
@@ -40,6 +45,11 @@ class Written:
     ids: set[str] = field(default_factory=set)  # every id on the page, with those of its raw HTML
     links: list[Anchored] = field(default_factory=list)  # links with an anchor, to check
     problems: list[Diagnostic] = field(default_factory=list)  # links to nowhere
+    # With the host's toc settings: what the host makes of ``markdown``, its table of contents (toc's tokens),
+    # and the Markdown of the page's first block if it is a heading, for a host that takes the title from it.
+    html: str | None = None
+    toc: list[dict] = field(default_factory=list)
+    title: str = ""
 
 
 class StandardWriter(Treeprocessor):
@@ -51,12 +61,19 @@ class StandardWriter(Treeprocessor):
     ``page`` (its site path), ``source`` (its file, for problems) and ``written_at`` (where its links are
     written) before each page."""
 
-    def __init__(self, md: Markdown, links: SiteLinks | None, sanitize: bool, marked: bool):
+    def __init__(self, md: Markdown, links: SiteLinks | None, sanitize: bool, marked: bool,
+                 host_toc: dict | None = None):
         super().__init__(md)
         self.site_links, self.sanitize, self.marked = links, sanitize, marked
+        # The host's toc, to write what the host would make of the headings (``host_toc``: its settings).
+        self.host_toc = None if host_toc is None else TocTreeprocessor(md, TocExtension(**host_toc).getConfigs())
         self.page = self.source = ""
         self.written_at: WrittenAt | None = None  # where the page's file writes its links
         self.written = Written()
+
+    def start(self) -> None:
+        """Before each page: what it writes of a page Python-Markdown finds empty (and runs no processor on)."""
+        self.written = Written(html=None if self.host_toc is None else "")
 
     def run(self, root: etree.Element) -> etree.Element:
         written = self.written = Written()
@@ -65,10 +82,12 @@ class StandardWriter(Treeprocessor):
                                                                              self.written_at)
         labels = _toc_labels(getattr(self.md, "toc_tokens", []))
         blocks: list[str | list[str]] = []  # a heading, or the blocks of HTML up to the next one
+        headings: list[etree.Element] = []
         for el in root:
             el.tail = None
             if el.tag in HEADINGS:
                 blocks.append(self._heading(el, labels))
+                headings.append(el)
             else:
                 html = self._postprocess(self.md.serializer(el))
                 if not html.strip():
@@ -82,7 +101,34 @@ class StandardWriter(Treeprocessor):
             b if isinstance(b, str) else island("\n".join(b)).rstrip("\n") if self.marked else "\n".join(b)
             for b in blocks) + "\n"
         written.ids = _ids(root, self.md.htmlStash.rawHtmlBlocks)
+        if self.host_toc is not None:
+            self._as_host_renders(written, blocks, headings, labels)
         return etree.Element(self.md.doc_tag)
+
+    def _as_host_renders(self, written: Written, blocks: list, headings: list[etree.Element],
+                         labels: dict[str, str]) -> None:
+        """What the host makes of ``written.markdown`` (the headings written as ``blocks``, the islands): its
+        toc run on the headings as it would read them back, each island carried as Python-Markdown's raw HTML
+        postprocessor carries a stashed block (in a paragraph unless it starts with a block-level tag). The
+        headings are spent: the writer has written them."""
+        for el in headings:
+            if el.get("id") in labels:
+                el.set("data-toc-label", labels[el.get("id")])
+        own = self.md.toc, self.md.toc_tokens  # the host's toc writes its own here
+        top = etree.Element(self.md.doc_tag)
+        top.extend(headings)
+        self.host_toc.run(top)
+        written.toc, (self.md.toc, self.md.toc_tokens) = self.md.toc_tokens, own
+        raw = self.md.postprocessors["raw_html"]
+        done, parts = iter(headings), []
+        for block in blocks:
+            if isinstance(block, str):
+                parts.append(self._postprocess(self.md.serializer(next(done))))
+            else:
+                html = "\n".join(block).strip()
+                parts.append(html if raw.isblocklevel(html) else f"<p>{html}</p>")
+        written.html = "\n".join(parts).strip()
+        written.title = blocks[0] if blocks and isinstance(blocks[0], str) else ""
 
     def _postprocess(self, html: str) -> str:
         for processor in self.md.postprocessors:
@@ -148,10 +194,11 @@ def _ids(root: etree.Element, raw_blocks: list) -> set[str]:
 class StandardExtension(Extension):
     """Registers the :class:`StandardWriter` after every other tree processor."""
 
-    def __init__(self, links: SiteLinks | None, sanitize: bool = False, marked: bool = False):
-        self.links, self.sanitize, self.marked = links, sanitize, marked
+    def __init__(self, links: SiteLinks | None, sanitize: bool = False, marked: bool = False,
+                 host_toc: dict | None = None):
+        self.links, self.sanitize, self.marked, self.host_toc = links, sanitize, marked, host_toc
         super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown API)
-        self.writer = StandardWriter(md, self.links, self.sanitize, self.marked)
+        self.writer = StandardWriter(md, self.links, self.sanitize, self.marked, self.host_toc)
         md.treeprocessors.register(self.writer, "report-standard-writer", -100)

@@ -12,6 +12,7 @@ from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup, escape
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 
 from ...common import release
 from ...common.project import Layout
@@ -159,15 +160,31 @@ def add_report_files(files: Files, config, kb: KnowledgeBase, root: Path, layout
 
 def site_compiler(config, files: Files, kb: KnowledgeBase) -> Compiler:
     """The compile step with the site's extensions, its pages and files, and MkDocs' link checks: what
-    ``validation.links`` makes a warning is a problem. Islands that search leaves out are deferred, and the
-    blocks of HTML marked: MkDocs renders only the headings (``Compiler.host_extensions``)."""
+    ``validation.links`` makes a warning is a problem. Islands that search leaves out are deferred. Each page
+    comes finished, as MkDocs would render its Markdown with ``Compiler.host_extensions`` (:func:`host_markdown`,
+    :func:`finished`)."""
     pages = frozenset(f.src_uri for f in files.documentation_pages())
     links = SiteLinks(pages, frozenset(f.src_uri for f in files if not f.is_documentation_page()),
                       frozenset(c for c in LINK_CHECKS if config.validation.links[c] >= logging.WARNING))
     compiler = Compiler(kb, config.markdown_extensions, config.mdx_configs, links=links, defer_unindexed=True,
-                        marked=True)
+                        finished=True)
     config.markdown_extensions = compiler.host_extensions(config.markdown_extensions)
     return compiler
+
+
+def host_markdown(compiled: CompiledPage) -> str:
+    """What MkDocs renders of a compiled page: only its first heading, where it finds the page's title, when
+    the page comes finished (the rest is :func:`finished`'s); else all of it."""
+    return compiled.markdown if compiled.html is None else compiled.title
+
+
+def finished(page, html: str, compiled: CompiledPage | None) -> str:
+    """The page's HTML, its table of contents and its ids as MkDocs would have made them of its compiled Markdown:
+    the compile step wrote them (``Compiler(finished=True)``), so MkDocs parsed only the title."""
+    if compiled is None or compiled.html is None:
+        return html
+    page.toc, page.present_anchor_ids = get_toc(compiled.toc), compiled.ids
+    return compiled.html
 
 
 def with_policy(output: str, name: str) -> str:

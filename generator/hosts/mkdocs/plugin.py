@@ -1,5 +1,5 @@
 """The ``report`` plugin: MkDocs as a host of the compile step. It loads the project, adds the report's pages,
-hands MkDocs each page compiled to standard Markdown, and cleans what MkDocs makes of it (:mod:`.adapter`).
+hands MkDocs each page compiled (finished: MkDocs renders only its title), and cleans it (:mod:`.adapter`).
 ``mkdocs build`` reports every problem, then stops; ``mkdocs serve`` logs them and shows them on every page."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         # Every page compiled in one pass, handed to MkDocs as it reaches it (on_page_markdown). While
         # `mkdocs serve` shows problems in the sources, a page may not compile at all: each is then compiled
         # as MkDocs reaches it, where its failure is reported.
-        self.compiler, self.compiled, self.deferred = adapter.site_compiler(config, files, self.kb), {}, {}
+        self.compiler, self.compiled, self.rendering = adapter.site_compiler(config, files, self.kb), {}, {}
         if not self.problems:
             self.compiled = {f.src_uri: self.compiler.compile(f.src_uri) for f in files.documentation_pages()}
             adapter.warn(self.compiler.anchor_problems(self.compiled))
@@ -84,18 +84,19 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             except Exception:  # a page the loader could not read; its problem is in the banner
                 return markdown
             self.problems += adapter.report(adapter.page_problems(self.kb, compiled), "pages", self.serving)
-        self.deferred[page.file.src_uri] = compiled.deferred
-        return compiled.markdown
+        self.rendering[page.file.src_uri] = compiled
+        return adapter.host_markdown(compiled)
 
     def on_page_content(self, html, page, config, files):
-        html = clean(html)  # before search indexes it: only what a page may hold
+        # Before search indexes it: only what a page may hold.
+        html = clean(adapter.finished(page, html, self.rendering.get(page.file.src_uri)))
         return problems_html(self.problems) + html if self.serving and self.problems else html
 
     @event_priority(-100)  # after every other plugin: Material's search indexes page.content here
     def on_page_context(self, context, page, config, nav):
-        deferred = self.deferred.pop(page.file.src_uri, None)
-        if deferred:
-            page.content = restore_deferred(page.content, [clean(island) for island in deferred])
+        compiled = self.rendering.pop(page.file.src_uri, None)
+        if compiled is not None and compiled.deferred:
+            page.content = restore_deferred(page.content, [clean(island) for island in compiled.deferred])
         return context
 
     @event_priority(-100)  # after every other plugin: the HTML as MkDocs writes it
