@@ -21,6 +21,8 @@ PAGES = {
     "blocks": "# Blocks\n\n> a quote\n\n- a\n- b\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<div class=\"x\">raw</div>\n\n"
               "    code <b>\n\n---\n\n<div markdown>\n*inside*\n</div>\n",
     "dialect": "# Home\n\nSee [Vignette I][vignette:road-safety] and [@huxham2005; @morse2010].\n",
+    # toc's table of contents where the marker places it (the compile step makes it only for such a page).
+    "toc marker": "# Contents\n\n[TOC]\n\n## One\n\ntext\n\n### Two\n",
 }
 
 

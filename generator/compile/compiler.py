@@ -26,6 +26,7 @@ from .templating import REQUIRED_EXTENSIONS
 from .sanitize import Finding
 from .sitelinks import Anchored, SiteLinks, WrittenAt, check_anchors
 from .standard import StandardExtension
+from .toc import placed_toc
 from .state import RenderState
 
 # What the compile step leaves to the host's toc: the permalinks (and heading levels, shifted by baselevel).
@@ -86,6 +87,7 @@ class Compiler:
         self.standard = StandardExtension(links, sanitize, marked or finished, host_toc)
         self.md = Markdown(extensions=[*names, ReportExtension(self.state), *extra, self.standard],
                            extension_configs=settings)
+        placed_toc(self.md)
 
     def compile(self, page: str, markdown: str | None = None) -> CompiledPage:
         """``page`` (a site path) compiled from ``markdown`` (default: :func:`.render.page_markdown`)."""

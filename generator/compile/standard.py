@@ -22,13 +22,14 @@ from html import unescape
 
 from markdown import Markdown
 from markdown.extensions import Extension
-from markdown.extensions.toc import TocExtension, TocTreeprocessor
+from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
 from ..common.diagnostics import Diagnostic
 from .islands import island
 from .sanitize import clean
 from .sitelinks import Anchored, SiteLinks, WrittenAt
+from .toc import PlacedToc
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # What a heading's HTML holds besides text, written as it is: a comment, a tag (attribute values may hold '>'),
@@ -66,7 +67,7 @@ class StandardWriter(Treeprocessor):
         super().__init__(md)
         self.site_links, self.sanitize, self.marked = links, sanitize, marked
         # The host's toc, to write what the host would make of the headings (``host_toc``: its settings).
-        self.host_toc = None if host_toc is None else TocTreeprocessor(md, TocExtension(**host_toc).getConfigs())
+        self.host_toc = None if host_toc is None else PlacedToc(md, TocExtension(**host_toc).getConfigs())
         self.page = self.source = ""
         self.written_at: WrittenAt | None = None  # where the page's file writes its links
         self.written = Written()
