@@ -2,8 +2,8 @@
 contents as HTML (``md.toc``) only for a page that places it with toc's marker (``[TOC]``).
 
 Python-Markdown's toc writes that HTML for every page and looks for the marker through every element's text;
-no host of the compile step reads it (MkDocs and the writer read the tokens). On a page without the marker
-that was about a third of toc's time.
+no host of the compile step reads it (MkDocs and the writer read the tokens). Without both, a vignette of the
+benchmark compiles about 4 % faster.
 """
 
 from __future__ import annotations
