@@ -79,8 +79,8 @@ class OurTime:
     Python-Markdown's own work is not ours when our code asks for it either: the compile step converts each
     page (``Compiler.md.convert``), and its StandardWriter serialises each block and runs Python-Markdown's
     postprocessors on it, and runs the host's toc on the headings (the page as MkDocs would render it), as MkDocs
-    had Python-Markdown do before the compile step existed, on the host's behalf. That time is ``rendering``, not ``seconds``; whatever it calls back of ours (the dialect's
-    processors) is ours again. So the share keeps its meaning across the move: the generator's own work,
+    had Python-Markdown do before the compile step existed, on the host's behalf. That time is ``rendering``,
+    not ``seconds``; whatever it calls back of ours (the dialect's processors) is ours again. So the share keeps its meaning across the move: the generator's own work,
     not the Markdown rendering that any site engine does.
 
     The time goes to whoever is innermost: each wrapped call records the clock only where it changes

@@ -143,3 +143,10 @@ def test_an_empty_page_compiles_to_nothing_not_to_the_page_before(kb):
     assert compiler.compile("index.md", "# Home\n\nText.\n").html
     empty = compiler.compile("about.md", "\n")
     assert (empty.markdown, empty.html, empty.toc, empty.title) == ("", "", [], "")
+
+
+def test_a_host_without_toc_gets_the_markdown_to_render_itself(kb):
+    """``finished`` writes what the host's toc would make of the headings; a host without toc renders them its own
+    way, so it is handed the Markdown (no finished HTML to take instead)."""
+    compiled = Compiler(kb, ["attr_list"], links=None, finished=True).compile("index.md", PAGES["headings"])
+    assert compiled.html is None and compiled.markdown.startswith("# Title with")

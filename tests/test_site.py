@@ -160,6 +160,39 @@ def test_one_title_per_page(built_site):
         assert len(re.findall(r"<h1[ >]", path.read_text(encoding="utf-8"))) == 1, path
 
 
+SECTION_RE = re.compile(r'<h[2-6]\b[^>]*\bid="([^"]+)"[^>]*>(?:(?!</h[1-6]>).)*<a class="headerlink"', re.S)
+ON_THIS_PAGE_RE = re.compile(r'<nav class="md-nav md-nav--secondary"[^>]*>(.*?)</nav>\s*</div>', re.S)
+
+
+def test_every_page_lists_its_sections_under_on_this_page(built_site):
+    """The sidebar's table of contents ("On this page") links every section heading of the page's text, in
+    order: the compile step hands MkDocs each page's table of contents, since MkDocs renders only its title."""
+    with_sections = 0
+    for path in sorted(built_site.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        if "<article" not in html:
+            continue
+        sections = SECTION_RE.findall(html[html.index("<article"):html.index("</article>")])
+        nav = ON_THIS_PAGE_RE.search(html)
+        listed = re.findall(r'<a href="#([^"]+)" class="md-nav__link"', nav[1]) if nav else []
+        assert listed == sections, path
+        with_sections += bool(sections)
+    assert with_sections >= 20  # chapters, vignettes, lessons, areas, the generated pages
+
+
+def test_a_page_without_a_navigation_label_is_titled_by_its_heading(built_site):
+    """Pages out of the navigation (areas, lessons) and a section's index page take the browser tab's title, the
+    header's and the footer's "Next"/"Previous" from their first heading, which MkDocs still renders for that."""
+    paths = [*built_site.glob("areas/?/index.html"), *built_site.glob("lessons/*/index.html"),
+             built_site / "vignettes" / "index.html"]
+    assert len(paths) == 9
+    for path in paths:
+        html = path.read_text(encoding="utf-8")
+        heading = re.search(r"<h1[^>]*>(.*?)<a class=\"headerlink\"", html, re.S)[1]
+        title = re.search(r"<title>(.*?) - Partnership, Innovation and Prevention</title>", html)[1]
+        assert norm(re.sub(r"<[^>]+>", "", heading)) == norm(title), path
+
+
 def test_about_page_and_every_footer_carry_the_publication_details_and_licence(pages, built_site):
     about = norm(pages["about/index.html"].text)
     for fact in ("ISBN: 978-1-78851-591-7", "ISSN: 2045-6964", "February 2018", "Crime and Justice",

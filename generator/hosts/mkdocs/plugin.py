@@ -56,10 +56,10 @@ class ReportPlugin(BasePlugin[ReportConfig]):
     def on_files(self, files, config):
         adapter.add_report_files(files, config, self.kb, self.root, self.layout, self.pdf)
         self.search_boosts = search_boosts(self.kb)
-        # Every page compiled in one pass, handed to MkDocs as it reaches it (on_page_markdown). While
-        # `mkdocs serve` shows problems in the sources, a page may not compile at all: each is then compiled
-        # as MkDocs reaches it, where its failure is reported.
-        self.compiler, self.compiled, self.rendering = adapter.site_compiler(config, files, self.kb), {}, {}
+        # Every page compiled in one pass, handed to MkDocs as it reaches it (on_page_markdown). While `mkdocs serve`
+        # shows problems in the sources, each page is compiled as MkDocs reaches it, where its failure is reported.
+        self.compiler = adapter.site_compiler(config, files, self.kb)
+        self.compiled, self.rendering, self.deferred = {}, {}, {}  # compiled -> rendering -> its deferred islands
         if not self.problems:
             self.compiled = {f.src_uri: self.compiler.compile(f.src_uri) for f in files.documentation_pages()}
             adapter.warn(self.compiler.anchor_problems(self.compiled))
@@ -88,15 +88,15 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return adapter.host_markdown(compiled)
 
     def on_page_content(self, html, page, config, files):
-        # Before search indexes it: only what a page may hold.
-        html = clean(adapter.finished(page, html, self.rendering.get(page.file.src_uri)))
+        compiled = self.rendering.pop(page.file.src_uri, None)
+        self.deferred[page.file.src_uri] = compiled.deferred if compiled is not None else []
+        html = clean(adapter.finished(page, html, compiled))  # before search indexes it: only what a page may hold
         return problems_html(self.problems) + html if self.serving and self.problems else html
 
     @event_priority(-100)  # after every other plugin: Material's search indexes page.content here
     def on_page_context(self, context, page, config, nav):
-        compiled = self.rendering.pop(page.file.src_uri, None)
-        if compiled is not None and compiled.deferred:
-            page.content = restore_deferred(page.content, [clean(island) for island in compiled.deferred])
+        deferred = self.deferred.pop(page.file.src_uri, ())
+        page.content = restore_deferred(page.content, [clean(island) for island in deferred])
         return context
 
     @event_priority(-100)  # after every other plugin: the HTML as MkDocs writes it
