@@ -19,7 +19,7 @@ from ...compile.project import load_project
 from ...compile.templating import REQUIRED_EXTENSIONS, environment
 from ...compile.sanitize import clean
 from ...knowledge.sitemap import search_boosts
-from . import adapter
+from . import adapter, search
 
 
 class ReportConfig(Config):
@@ -56,8 +56,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
     def on_files(self, files, config):
         adapter.add_report_files(files, config, self.kb, self.root, self.layout, self.pdf)
         self.search_boosts = search_boosts(self.kb)
-        # Every page compiled in one pass, handed to MkDocs as it reaches it (on_page_markdown). While `mkdocs serve`
-        # shows problems in the sources, each page is compiled as MkDocs reaches it, where its failure is reported.
+        # Every page compiled in one pass, handed over in on_page_markdown; one by one while serving with problems.
         self.compiler = adapter.site_compiler(config, files, self.kb)
         self.compiled, self.rendering, self.deferred = {}, {}, {}  # compiled -> rendering -> its deferred islands
         if not self.problems:
@@ -72,6 +71,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     def on_env(self, env, config, files):
         env.bytecode_cache = self.jinja_cache
+        search.read_faster(config)  # Material's search, where the site has it: the same index, read faster
         return env
 
     def on_page_markdown(self, markdown, page, config, files):
