@@ -2,7 +2,8 @@
 its handlers fed by our tokenizer instead of Python's ``HTMLParser``. What a reader finds must not change, so
 every test here compares with Material's own parser: the calls its handlers get, the sections it makes, the
 index it writes. On every page of the real report, and on HTML made to reach every branch, the fallback to
-``HTMLParser`` included."""
+``HTMLParser`` included. Pages are untrusted: one that does not fit the grammar is known to at once, however
+long (under the watchdog, tests/watchdog.py: a hang fails)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from conftest import REPO
+from watchdog import Watchdog
 from generator.hosts.mkdocs.search import FasterSearchIndex, SectionParser, read_faster, within_grammar
 
 
@@ -97,10 +99,27 @@ def test_html_outside_the_grammar_goes_to_htmlparser_and_gives_the_same_sections
     assert recorded(SectionParser, html) == recorded(Parser, html)
 
 
+# Long pages that do not fit at their very end: each is decided at its misfit, however long the text before it.
+MISFITS = {
+    "long text, then a lone <": "a" * 100_000 + "<",
+    "many tags, then one unclosed": "<p>" * 30_000 + "<p",
+    "many attributes, then a bare =": "<p" + " a" * 50_000 + " =>",
+    "a long comment never closed": "<!--" + "a-" * 50_000,
+    "a long attribute value never closed": '<p title="' + "a" * 100_000,
+}
+
+
+def test_a_long_page_outside_the_grammar_is_decided_without_hanging():
+    with Watchdog() as run:
+        for name, html in MISFITS.items():
+            assert run(within_grammar, html, what=name) is False, name
+
+
 @pytest.fixture(scope="module")
-def report_pages(tmp_path_factory, monkeypatch_module):
-    """Every page of the real report as its build hands it to the search index (what the index reads of it),
-    and the search plugin."""
+def report_build(tmp_path_factory):
+    """The real report built in this process: every page as the build hands it to the search index (what the
+    index reads of it), the kind of index Material's search plugin had, its settings and the index it wrote. All
+    taken at once: this worker may build other sites later, with the same plugin instances (MkDocs keeps them)."""
     pages = []
     add = FasterSearchIndex.add_entry_from_context
 
@@ -109,36 +128,30 @@ def report_pages(tmp_path_factory, monkeypatch_module):
                                      url=page.url, title=page.title))
         add(self, page)
 
-    monkeypatch_module.setattr(FasterSearchIndex, "add_entry_from_context", keep)
-    config = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(tmp_path_factory.mktemp("site")))
-    build(config)
-    return pages, next(p for p in config.plugins.values() if isinstance(p, SearchPlugin))
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
-        yield patch
+        patch.setattr(FasterSearchIndex, "add_entry_from_context", keep)
+        config = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(tmp_path_factory.mktemp("site")))
+        build(config)
+    index = next(p for p in config.plugins.values() if isinstance(p, SearchPlugin)).search_index
+    return SimpleNamespace(pages=pages, kind=type(index), settings=dict(index.config),
+                           written=json.loads(index.generate_search_index(None)))
 
 
-def test_every_page_of_the_report_takes_the_fast_path_and_gives_materials_sections(report_pages):
-    pages, _ = report_pages
-    assert len(pages) > 25
-    outside = [page.uri for page in pages if not within_grammar(page.content)]
+def test_every_page_of_the_report_takes_the_fast_path_and_gives_materials_sections(report_build):
+    assert len(report_build.pages) > 25
+    outside = [page.uri for page in report_build.pages if not within_grammar(page.content)]
     assert not outside, f"pages the sanitiser wrote outside the tokenizer's grammar: {outside}"
-    for page in pages:
+    for page in report_build.pages:
         assert recorded(SectionParser, page.content) == recorded(Parser, page.content), page.uri
 
 
-def test_the_reports_search_index_is_the_one_material_would_write(report_pages):
-    pages, plugin = report_pages
-    assert type(plugin.search_index) is FasterSearchIndex
-    written = json.loads(plugin.search_index.generate_search_index(None))
-    material = SearchIndex(**plugin.search_index.config)
-    for page in pages:
+def test_the_reports_search_index_is_the_one_material_would_write(report_build):
+    assert report_build.kind is FasterSearchIndex
+    material = SearchIndex(**report_build.settings)
+    for page in report_build.pages:
         material.add_entry_from_context(page)
-    assert len(written["docs"]) > 100
-    assert written == json.loads(material.generate_search_index(None))
+    assert len(report_build.written["docs"]) > 100
+    assert report_build.written == json.loads(material.generate_search_index(None))
 
 
 def test_only_materials_own_search_index_is_replaced():

@@ -28,7 +28,13 @@ _TOKENS = (r'<!--(?:-?[^-])*-->'
            r'|</([a-z][a-z0-9]*)\s*>'
            r'|([^<]+)')
 _TOKEN = re.compile(_TOKENS)
-_GRAMMAR = re.compile(f"(?:{_TOKENS})*")
+# The same tokens, any number, possessive (*+, ++): a page that does not fit is known to at its first misfit, not
+# after trying every way of cutting its text into pieces. Without groups: Python 3.11's re fails on a possessive
+# quantifier around a capturing group.
+_GRAMMAR = re.compile(r'(?:<!--(?:-?[^-])*+-->'
+                      r'|<[a-z][a-z0-9]*+(?:\s++[a-z][a-z0-9:_.-]*+(?:="[^"]*+")?+)*+\s*+/?>'
+                      r'|</[a-z][a-z0-9]*+\s*+>'
+                      r'|[^<]++)*+')
 _ATTRIBUTE = re.compile(r'([a-z][a-z0-9:_.-]*)(="[^"]*")?')
 # Elements whose content HTMLParser reads as raw text (some Python versions; the sanitiser writes none of them).
 _RAW_TEXT = re.compile(r"<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)\b")
