@@ -28,6 +28,8 @@ from ...knowledge.sitemap import DOWNLOADS, generated_page_paths, out_of_nav
 from ...outputs.cite import cite_files
 from ...outputs.data import data_files
 from ...outputs.pagemeta import page_metadata
+from .navonce import NavOnce
+from .search import read_faster
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -43,6 +45,16 @@ def jinja_cache(root: Path) -> FileSystemBytecodeCache:
     folder = root / ".cache" / "jinja"
     folder.mkdir(parents=True, exist_ok=True)
     return FileSystemBytecodeCache(str(folder))
+
+
+def prepare_env(env, config, jinja_cache: FileSystemBytecodeCache):
+    """The theme's Jinja environment for one build: compiled templates kept between builds (as Material's are),
+    the navigation rendered once for the pages it leads the same way (:mod:`.navonce`); and Material's search,
+    where the site has it, reading each page faster (:mod:`.search`)."""
+    env.bytecode_cache = jinja_cache
+    env.globals["report_nav_once"] = NavOnce()
+    read_faster(config)
+    return env
 
 
 def report(problems: list[str], where: str, serving: bool) -> list[str]:

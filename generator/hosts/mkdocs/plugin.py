@@ -19,7 +19,7 @@ from ...compile.project import load_project
 from ...compile.templating import REQUIRED_EXTENSIONS, environment
 from ...compile.sanitize import clean
 from ...knowledge.sitemap import search_boosts
-from . import adapter, search
+from . import adapter
 
 
 class ReportConfig(Config):
@@ -70,9 +70,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return adapter.escape_titles(nav)
 
     def on_env(self, env, config, files):
-        env.bytecode_cache = self.jinja_cache
-        search.read_faster(config)  # Material's search, where the site has it: the same index, read faster
-        return env
+        return adapter.prepare_env(env, config, self.jinja_cache)
 
     def on_page_markdown(self, markdown, page, config, files):
         compiled = self.compiled.pop(page.file.src_uri, None)
