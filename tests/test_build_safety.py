@@ -196,6 +196,25 @@ def test_a_build_removes_the_staging_folders_of_killed_builds_but_not_of_running
     shutil.rmtree(running)
 
 
+def test_the_staging_folder_of_a_killed_build_not_yet_waited_for_is_removed(tmp_path):
+    """A build killed a moment ago is a zombie until its parent waits for it: it no longer runs, so a build that
+    starts meanwhile removes its staging folder (the race a killed build's waiting successor runs)."""
+    zombie = subprocess.Popen(["true"])
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{zombie.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        killed = tmp_path / f".site-new-{zombie.pid}-abc123"
+        killed.mkdir()
+        running = tmp_path / f".site-new-{os.getpid()}-def456"
+        running.mkdir()
+        assert sitedir.remove_stale(tmp_path) == [killed]
+        assert running.exists()
+    finally:
+        zombie.wait()
+
+
 def test_a_malformed_source_date_epoch_is_refused_before_building(project):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "yesterday"}
     result = subprocess.run([sys.executable, "-m", "generator.entry", "--root", str(project), "build"],

@@ -135,13 +135,19 @@ def _new_folder(parent: Path, prefix: str) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: a process killed but not yet waited for by its parent (a zombie) does not;
+    it stays in the process table, and ``kill(pid, 0)`` reaches it, until then."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:  # no /proc here, or it has just ended
         return True
-    return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]  # "pid (name) state …"; the name may hold ")"
 
 
 def remove_stale(parent: Path) -> list[Path]:
