@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("REPORT_DEBUG", "1")  # a bug in the generator shows its traceback in every test (entry.main)
+# Tests press Ctrl-C in the builds they start. A suite started in the background by a script (`make test &`) has
+# SIGINT ignored, and every build it starts would inherit that and never hear Ctrl-C: it is handled here, so that
+# the processes the tests start get the default, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 SOURCE = REPO.parent / "shared" / "source" / "year3-partnership-innovation-prevention.md"
 CHROMIUM = Path("/usr/bin/chromium")
 EPOCH = 1700000000  # the real site's build time: 2023-11-14 22:13:20 UTC, already 2023-11-15 in Kiribati
